@@ -1,0 +1,37 @@
+# ris3-miner: the two commands are 'make app' and 'make test'.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+export HAYSTACK_TELEMETRY_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup app ingest test clean-index
+
+setup: $(STAMP)
+
+# torch 2.13.0 (CPU) first: installed later by resolution, pip would fetch a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+ingest: setup
+	$(BIN)/ris3 ingest
+
+# Ingest the bundled corpus when the index is missing or stale, then serve the app.
+app: setup
+	$(BIN)/python -c "from app.settings import Settings; from app.service import index_is_current; import sys; sys.exit(0 if index_is_current(Settings.from_env()) else 1)" || $(BIN)/ris3 ingest
+	$(BIN)/streamlit run app/streamlit_app.py --server.headless true --server.address 127.0.0.1 \
+		--server.port $(PORT) --browser.gatherUsageStats false
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean-index:
+	rm -rf data/index-*

@@ -1,0 +1,273 @@
+"""Extractive answers with citations (no LLM).
+
+From the fused top passages, every sentence is scored against the question: cosine similarity of
+all-MiniLM-L6-v2 embeddings plus the share of the question's content words it contains (names and
+acronyms such as DIGIMAT or RIS3CAT weigh more). The best 1-4 sentences, without near-duplicates,
+form the answer; each carries a citation record that points to document, page and the sentence's
+span in the passage. When no sentence scores above the threshold, the answer says the corpus does
+not seem to answer the question and the nearest passages are still returned.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Callable, Sequence
+
+import numpy as np
+from haystack import Document
+
+from nlp.passages import sentence_spans
+
+NO_ANSWER = "The corpus does not seem to answer this question. The nearest passages are listed below."
+
+_TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.U)
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    region: str
+    country: str
+    doc_type: str
+    page: int
+    sentence: str
+    passage_id: str
+    span: tuple[int, int]  # character span of the sentence in the passage text
+    page_offset: int  # character offset of the sentence in the page's cleaned text
+    language: str = ""
+    file: str = ""
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool
+    sentences: list[tuple[str, int]]  # (sentence, citation number)
+    citations: list[Citation]
+    passages: list[Document]
+    elapsed_ms: float = 0.0
+    id: str | int | None = None
+    scores: list[float] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        if not self.answered:
+            return NO_ANSWER
+        return " ".join(f"{s} [{n}]" for s, n in self.sentences)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.text,
+            "answered": self.answered,
+            "citations": [{**asdict(c), "span": list(c.span)} for c in self.citations],
+            "passages": [passage_json(rank, p) for rank, p in enumerate(self.passages, start=1)],
+            "elapsed_ms": round(self.elapsed_ms, 1),
+        }
+
+
+def passage_json(rank: int, p: Document) -> dict:
+    m = p.meta
+    return {
+        "rank": rank,
+        "id": p.id,
+        "doc_id": m.get("doc_id", ""),
+        "title": m.get("title", ""),
+        "file": m.get("file", ""),
+        "doc_type": m.get("doc_type", ""),
+        "region": m.get("region", ""),
+        "country": m.get("country", ""),
+        "language": m.get("passage_language") or m.get("language", ""),
+        "page_start": m.get("page_start"),
+        "page_end": m.get("page_end"),
+        "text": p.content,
+        "score": round(float(p.score or 0.0), 6),
+    }
+
+
+@dataclass
+class _Candidate:
+    passage_rank: int
+    passage: Document
+    start: int
+    end: int
+    page: int
+    page_offset: int
+    text: str
+
+
+class AnswerBuilder:
+    """:param embed: texts -> L2-normalised embeddings (the retriever's model).
+    :param threshold: minimum score of the best sentence for an answer.
+    :param max_sentences: answer length limit."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], threshold: float = 0.5,
+                 max_sentences: int = 4, passages_read: int = 6, min_words: int = 5, max_words: int = 90,
+                 idf: Callable[[str], float] | None = None):
+        if not 1 <= max_sentences <= 10:
+            raise ValueError(f"max_sentences must be 1..10, got {max_sentences}")
+        self.embed = embed
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+        self.passages_read = passages_read
+        self.min_words = min_words
+        self.max_words = max_words
+        self.idf = idf
+
+    def build(self, question: str, passages: list[Document], query_embedding: Sequence[float]) -> Answer:
+        candidates = self._candidates(passages[: self.passages_read])
+        if not candidates:
+            return Answer(question, False, [], [], passages)
+        q = np.asarray(query_embedding, dtype=np.float32)
+        sent_emb = np.asarray(self.embed([c.text for c in candidates]), dtype=np.float32)
+        cosine = sent_emb @ q
+        q_terms = content_terms(question, self.idf)
+        overlap = np.array([term_overlap(q_terms, c.text) for c in candidates])
+        passage_overlap = {c.passage.id: term_overlap(q_terms, c.passage.content or "") for c in candidates}
+        context = np.array([passage_overlap[c.passage.id] for c in candidates])
+        rank_bonus = np.array([0.04 / (1 + c.passage_rank) for c in candidates])
+        scores = 0.5 * cosine + 0.35 * overlap + 0.15 * context + rank_bonus
+        order = np.argsort(-scores)
+        best = float(scores[order[0]])
+        if best < self.threshold:
+            return Answer(question, False, [], [], passages, scores=[best])
+        chosen: list[int] = []
+        for i in order:
+            if len(chosen) >= self.max_sentences or scores[i] < max(self.threshold, best - 0.12):
+                break
+            if any(float(sent_emb[i] @ sent_emb[j]) > 0.85 for j in chosen):
+                continue  # near-duplicate of a chosen sentence
+            chosen.append(int(i))
+        citations = number_citations([candidates[i] for i in chosen])
+        return Answer(
+            question, True, [(c.sentence, c.n) for c in citations], citations, passages,
+            scores=[float(scores[i]) for i in chosen],
+        )
+
+    def _candidates(self, passages: list[Document]) -> list[_Candidate]:
+        out: list[_Candidate] = []
+        seen: set[str] = set()
+        for rank, p in enumerate(passages):
+            text = p.content or ""
+            spans = sentence_spans(p)
+            for k, (start, end, page, offset) in enumerate(spans):
+                s = text[start:end].strip()
+                if s.endswith(":"):
+                    last = _list_after(spans, k, text)
+                    if last > k:
+                        items = [text[a:b].strip() for a, b, _, _ in spans[k + 1:last + 1] if _BULLET.match(text[a:b])
+                                 or len(text[a:b].split()) <= 12]
+                        s = s + " " + " ".join(items)
+                        end = spans[last][1]
+                n = len(s.split())
+                key = s.lower()
+                if n < self.min_words or n > self.max_words or key in seen or not _looks_like_prose(s):
+                    continue
+                seen.add(key)
+                out.append(_Candidate(rank, p, start, end, page, offset, s))
+        return out
+
+
+def number_citations(chosen: list[_Candidate]) -> list[Citation]:
+    """One numbered citation per answer sentence, in answer order."""
+    out = []
+    for n, c in enumerate(chosen, start=1):
+        m = c.passage.meta
+        out.append(Citation(
+            n=n, doc_id=m.get("doc_id", ""), title=m.get("title", ""), region=m.get("region", ""),
+            country=m.get("country", ""), doc_type=m.get("doc_type", ""), page=int(c.page), sentence=c.text,
+            passage_id=c.passage.id, span=(c.start, c.end), page_offset=int(c.page_offset),
+            language=m.get("passage_language") or m.get("language", ""), file=m.get("file", ""),
+        ))
+    return out
+
+
+def _looks_like_prose(s: str) -> bool:
+    letters = sum(ch.isalpha() for ch in s)
+    return letters >= 0.5 * len(s) and "...." not in s and ". . . ." not in s
+
+
+_BULLET = re.compile(r"^\s*([•●○▪■◦‣∙·*\-–—]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
+
+
+def _list_after(spans: list[tuple[int, int, int, int]], i: int, text: str, max_items: int = 10,
+                max_gap: int = 6) -> int:
+    """Index of the last sentence of the list introduced by sentence ``i`` ("...domains:"), or
+    ``i`` when none follows. Items are bulleted or short; up to ``max_gap`` other sentences (a
+    footnote dropped into the list) may stand between bulleted items."""
+    last, items, gap = i, 0, 0
+    bullet = None
+    for j in range(i + 1, len(spans)):
+        s = text[spans[j][0]:spans[j][1]]
+        m = _BULLET.match(s)
+        if m and (bullet is None or m.group(1) == bullet):
+            bullet = m.group(1)
+            last, items, gap = j, items + 1, 0
+        elif bullet is None and len(s.split()) <= 12 and items < max_items:
+            last, items = j, items + 1
+        elif bullet is not None and gap < max_gap:
+            gap += 1
+            continue
+        else:
+            break
+        if items >= max_items:
+            break
+    return last
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | {"does", "relate", "related", "regarding", "according", "tell", "explain", "describe"}
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def content_terms(text: str, idf: Callable[[str], float] | None = None) -> dict[str, float]:
+    """Stemmed content words of a question, weighted by rarity in the corpus (BM25 idf) when
+    ``idf`` is given. Terms the corpus does not know, and names or acronyms (DIGIMAT, RIS3CAT),
+    get at least the weight of a rare word."""
+    stop = _stopwords()
+    out: dict[str, float] = {}
+    for i, m in enumerate(_TOKEN.finditer(text)):
+        w = m.group()
+        if w.lower() in stop or len(w) < 2:
+            continue
+        stem = _stemmer().stemWord(w.lower())
+        special = (w.isupper() and len(w) > 1) or any(ch.isdigit() for ch in w) or (i > 0 and w[0].isupper())
+        weight = idf(stem) if idf else 1.0
+        if special or weight == 0.0:
+            weight = max(weight, 2.0 if not idf else 3.0)
+        out[stem] = max(out.get(stem, 0.0), weight)
+    return out
+
+
+def _stems(text: str) -> set[str]:
+    return {_stemmer().stemWord(m.group().lower()) for m in _TOKEN.finditer(text)}
+
+
+def _term_in(term: str, words: set[str]) -> bool:
+    """Exact stem, or a shared prefix of 6+ letters ("moravian" ~ "moravia")."""
+    if term in words:
+        return True
+    if len(term) < 6:
+        return False
+    return any(len(w) >= 6 and (w.startswith(term[:6]) and (term.startswith(w) or w.startswith(term))) for w in words)
+
+
+def term_overlap(q_terms: dict[str, float], text: str) -> float:
+    """Weighted share of the question's terms found in ``text``."""
+    if not q_terms:
+        return 0.0
+    words = _stems(text)
+    return sum(w for t, w in q_terms.items() if _term_in(t, words)) / sum(q_terms.values())

@@ -1,0 +1,191 @@
+"""The ``ris3`` command line: a thin layer over app.service. Heavy imports happen inside commands
+so that ``ris3 --help`` answers at once. Domain errors are one line, never a traceback."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .settings import Settings, quiet_third_parties
+
+FILTER_HELP = {
+    "region": "Only documents of this region (substring, case-insensitive; comma = any of).",
+    "country": "Only documents of this country code, e.g. CZ, PL, DE.",
+    "doc_type": "Only this document type: ris3, op, op-operations, report, guide, edp.",
+    "language": "Only documents in this language (ISO code, e.g. en, de).",
+    "year": "Only documents of this year.",
+    "doc_id": "Only this document (see 'ris3 status').",
+}
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ris3-miner")
+def cli() -> None:
+    """ris3-miner: search EU smart-specialisation strategies, programmes and reports, and get
+    answers with cited passages (document, page, region). Offline; nothing is downloaded.
+
+    \b
+    Start with:   ris3 ingest            (index the bundled corpus; incremental)
+    Then ask:     ris3 ask "How does DIGIMAT relate to the South Moravian RIS3?"
+    Index lives in $RIS3_HOME (default: data/ in the repository).
+    """
+    quiet_third_parties()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--workers", type=int, default=None, help="Extraction processes (default: $RIS3_WORKERS or 2).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-file outcome as JSON.")
+def ingest(paths: tuple[Path, ...], workers: int | None, quiet: bool, as_json: bool) -> None:
+    """Index PATHS (files or folders; default: the bundled corpus).
+
+    Unchanged files are skipped, changed files re-indexed, files removed from a folder dropped.
+    A file that cannot be read is reported with the reason and the rest goes on. Exits non-zero
+    only when files were given and none could be indexed.
+    """
+    from dataclasses import asdict, replace
+
+    from . import service
+
+    settings = _settings()
+    if workers is not None:
+        settings = replace(settings, workers=workers)
+    for p in paths:
+        if not p.exists():
+            raise click.ClickException(f"{p}: no such file or folder")
+    report = service.ingest(settings, list(paths) or None, progress=not quiet and not as_json)
+    if as_json:
+        click.echo(json.dumps({"seconds": round(report.seconds, 2), "files": [asdict(o) for o in report.outcomes]}, ensure_ascii=False, indent=2))
+    else:
+        for o in report.outcomes:
+            if o.status in ("failed", "skipped", "removed"):
+                click.echo(f"{o.status:8} {o.file}: {o.reason}", err=o.status == "failed")
+        counts = {s: report.count(s) for s in ("ingested", "unchanged", "skipped", "failed", "removed")}
+        click.echo(f"{counts['ingested']} ingested, {counts['unchanged']} unchanged, {counts['skipped']} skipped, "
+                   f"{counts['failed']} failed, {counts['removed']} removed in {report.seconds:.1f} s")
+    considered = [o for o in report.outcomes if o.status in ("ingested", "unchanged", "failed")]
+    if considered and all(o.status == "failed" for o in considered):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(as_json: bool) -> None:
+    """Documents, passages and failures in the index."""
+    from . import service
+
+    settings = _settings()
+    index = service.open_index(settings)
+    docs = index.documents()
+    data = {
+        "index": str(index.folder),
+        "settings": settings.index.as_dict(),
+        "documents": len([d for d in docs if d.status == "ingested"]),
+        "passages": index.passage_count(),
+        "files": [
+            {"doc_id": d.doc_id, "file": d.file, "status": d.status, "reason": d.reason, "pages": d.n_pages,
+             "passages": d.n_passages, "title": d.meta.get("title", ""), "doc_type": d.meta.get("doc_type", ""),
+             "region": d.meta.get("region", ""), "language": d.meta.get("language", ""),
+             "inferred": bool(d.meta.get("inferred"))}
+            for d in docs
+        ],
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"index: {data['index']}")
+    click.echo(f"{data['documents']} documents, {data['passages']} passages")
+    for f in data["files"]:
+        extra = f" ({f['reason']})" if f["reason"] else ""
+        click.echo(f"  {f['status']:8} {f['doc_id']:45} {f['pages']:>4} p {f['passages']:>5} passages{extra}")
+
+
+def _filter_options(fn):
+    for name in reversed(list(FILTER_HELP)):
+        fn = click.option(f"--{name.replace('_', '-')}", name, default=None, help=FILTER_HELP[name])(fn)
+    return fn
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--top-k", type=int, default=None, help="Passages to return (default 8).")
+@_filter_options
+@click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSONL file: one {\"id\", \"question\", optional filters} a line; prints one JSON result a line.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (stable shape, see README).")
+def ask(question, top_k, region, country, doc_type, language, year, doc_id, batch, as_json) -> None:
+    """Answer QUESTION from the index with numbered citations (document, page, region).
+
+    The answer is extractive: 1-4 sentences taken from the best passages. When nothing answers
+    the question well, it says so and still lists the nearest passages.
+    """
+    from . import service
+
+    if not question and not batch:
+        raise click.UsageError("give a QUESTION or --batch FILE")
+    settings = _settings()
+    asker = service.Asker(settings)
+    if batch:
+        _ask_batch(asker, batch, top_k)
+        return
+    filters = service.Filters(region, country, doc_type, language, year, doc_id)
+    try:
+        answer = asker.ask(question, filters, top_k)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_answer(answer))
+
+
+def _ask_batch(asker, batch: Path, top_k: int | None) -> None:
+    from . import service
+
+    for lineno, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            filters = service.Filters(**{k: item.get(k) for k in FILTER_HELP})
+            answer = asker.ask(item["question"], filters, item.get("top_k") or top_k)
+            answer.id = item.get("id")
+            out = answer.to_json()
+        except (ValueError, KeyError, TypeError) as exc:
+            out = {"id": item.get("id") if isinstance(item, dict) else None, "error": f"{batch}:{lineno}: {exc}"}
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+def render_answer(answer) -> str:
+    lines = [answer.text, ""]
+    if answer.citations:
+        lines.append("Citations:")
+        for c in answer.citations:
+            lines.append(f"  [{c.n}] {c.title} — {c.region or c.country}, p. {c.page} ({c.doc_id})")
+        lines.append("")
+    lines.append("Sources:")
+    for rank, p in enumerate(answer.passages, start=1):
+        m = p.meta
+        pages = f"p. {m.get('page_start')}" + (f"-{m.get('page_end')}" if m.get("page_end") != m.get("page_start") else "")
+        snippet = " ".join((p.content or "").split())[:160]
+        lines.append(f"  {rank}. {m.get('title', '')} ({m.get('doc_type', '')}, {m.get('region', '')}), {pages}: {snippet}...")
+    lines.append(f"\n({answer.elapsed_ms:.0f} ms)")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The one settings object, built here at the edge from defaults and the environment, and passed
+down explicitly. Lower layers never read the environment.
+
+| variable            | meaning                                   | default                     |
+|---------------------|-------------------------------------------|-----------------------------|
+| RIS3_HOME           | where the index lives                     | ``data/`` in the repository |
+| RIS3_CORPUS         | the bundled corpus ingested by default    | ``corpus/`` in the repo     |
+| RIS3_CHROMA_URL     | a Chroma server (http://HOST:PORT)         | unset: Chroma on disk       |
+| RIS3_WORKERS        | extraction processes                      | 2                           |
+| RIS3_TOP_K          | passages returned per question            | 8                           |
+| RIS3_ANSWER_THRESHOLD | minimum sentence score for an answer    | 0.5                         |
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.settings import IndexSettings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = REPO_ROOT / "data"
+    corpus: Path = REPO_ROOT / "corpus"
+    chroma_url: str | None = None
+    workers: int = 2
+    top_k: int = 8
+    answer_threshold: float = 0.5
+    index: IndexSettings = field(default_factory=IndexSettings)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        d = cls()
+        try:
+            return cls(
+                home=Path(env.get("RIS3_HOME") or d.home).expanduser(),
+                corpus=Path(env.get("RIS3_CORPUS") or d.corpus).expanduser(),
+                chroma_url=env.get("RIS3_CHROMA_URL") or None,
+                workers=int(env.get("RIS3_WORKERS") or d.workers),
+                top_k=int(env.get("RIS3_TOP_K") or d.top_k),
+                answer_threshold=float(env.get("RIS3_ANSWER_THRESHOLD") or d.answer_threshold),
+            )
+        except ValueError as exc:
+            raise ValueError(f"bad RIS3_* environment setting: {exc}") from exc
+
+
+def quiet_third_parties() -> None:
+    """No telemetry, no hub look-ups: this machine is offline and so are our users' laptops."""
+    os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,0 +1,193 @@
+"""Incremental ingestion: files -> pages (ingest) -> passages + language (nlp) -> vectors and
+keyword index (index).
+
+A SHA-256 of each file decides what to do: unchanged files are skipped, changed files replace
+their passages, files gone from an ingested folder are removed. A file that fails is recorded
+with its reason and the rest of the batch goes on; nothing already indexed is lost.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from haystack import Document
+
+from ingest.converter import CorpusConverter, file_sha256
+from ingest.extract import SUPPORTED_EXT
+from ingest.manifest import MANIFEST_NAME, DocMeta, infer_meta, load_manifest
+from nlp.language import LanguageTagger
+from nlp.passages import PassageSplitter
+
+from .settings import local_model_path
+from .store import PassageIndex
+
+log = logging.getLogger(__name__)
+
+IGNORED_NAMES = {MANIFEST_NAME, "README.md", "SOURCES.md"}
+DATA_EXT = {".json", ".csv", ".tsv", ".xlsx"}
+
+
+@dataclass
+class FileOutcome:
+    doc_id: str
+    file: str
+    status: str  # ingested | unchanged | failed | skipped | removed
+    reason: str = ""
+    pages: int = 0
+    passages: int = 0
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def changed(self) -> bool:
+        return any(o.status in ("ingested", "removed") for o in self.outcomes)
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Files to consider, and the folders among ``paths`` (whose missing files get removed)."""
+    files: list[Path] = []
+    roots: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            roots.append(p.resolve())
+            files.extend(
+                f for f in sorted(p.rglob("*"))
+                if f.is_file() and f.name not in IGNORED_NAMES and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        else:
+            files.append(p)
+    return [f.resolve() for f in files], roots
+
+
+def _manifest_for(path: Path, cache: dict[Path, dict[str, DocMeta]]) -> tuple[DocMeta | None, Path | None]:
+    for parent in list(path.parents)[:4]:
+        if parent not in cache:
+            cache[parent] = load_manifest(parent)
+        if str(path) in cache[parent]:
+            return cache[parent][str(path)], parent
+    return None, None
+
+
+def ingest_paths(
+    index: PassageIndex,
+    paths: list[Path],
+    *,
+    workers: int = 2,
+    progress: bool = True,
+    batch_size: int = 32,
+) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    files, roots = discover(paths)
+    known = {d.doc_id: d for d in index.documents()}
+    manifests: dict[Path, dict[str, DocMeta]] = {}
+    todo: list[tuple[Path, DocMeta, str]] = []
+    seen_hash: dict[str, str] = {}
+    seen_ids: set[str] = set()
+
+    for path in files:
+        if not path.exists():
+            report.outcomes.append(FileOutcome("", str(path), "failed", f"{path}: file not found"))
+            continue
+        meta, root = _manifest_for(path, manifests)
+        if meta is None:
+            meta = infer_meta(path, roots[0] if roots else None)
+        if meta.doc_id in seen_ids:  # two files, one id: keep both, make the second unique
+            meta.doc_id = f"{meta.doc_id}-{len(seen_ids)}"
+        seen_ids.add(meta.doc_id)
+        sha = file_sha256(path)
+        if path.suffix.lower() in DATA_EXT:
+            _record(index, report, known, meta, path, sha, "skipped", "structured data file; not ingested as text")
+            continue
+        if path.suffix.lower() not in SUPPORTED_EXT:
+            _record(index, report, known, meta, path, sha, "skipped",
+                    f"unsupported file type {path.suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_EXT))}")
+            continue
+        if sha in seen_hash:
+            _record(index, report, known, meta, path, sha, "skipped", f"same content as {seen_hash[sha]}")
+            continue
+        seen_hash[sha] = str(path)
+        prev = known.get(meta.doc_id)
+        if prev and prev.sha256 == sha and prev.status in ("ingested", "failed"):
+            report.outcomes.append(FileOutcome(meta.doc_id, str(path), "unchanged", prev.reason, prev.n_pages, prev.n_passages))
+            continue
+        todo.append((path, meta, sha))
+
+    present = {o.doc_id for o in report.outcomes} | {m.doc_id for _, m, _ in todo}
+    for doc_id, rec in known.items():
+        in_root = any(Path(rec.meta.get("file_path", rec.file)).is_relative_to(r) for r in roots)
+        if doc_id not in present and in_root and not Path(rec.meta.get("file_path", "")).exists():
+            index.delete_document(doc_id)
+            report.outcomes.append(FileOutcome(doc_id, rec.file, "removed", "file no longer in the corpus"))
+
+    if todo:
+        _process(index, todo, report, known, workers=workers, progress=progress, batch_size=batch_size)
+    if report.changed or not (index.folder / "keyword").exists():
+        index.rebuild_keyword_index()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _record(index, report, known, meta: DocMeta, path: Path, sha: str, status: str, reason: str) -> None:
+    prev = known.get(meta.doc_id)
+    if not (prev and prev.sha256 == sha and prev.status == status and prev.reason == reason):
+        index.record_status(meta.doc_id, meta.file, sha, status, reason, {**meta.as_meta(), "file_path": str(path)})
+    report.outcomes.append(FileOutcome(meta.doc_id, str(path), status, reason))
+
+
+def _process(index, todo, report, known, *, workers: int, progress: bool, batch_size: int) -> None:
+    from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersDocumentEmbedder
+
+    converter = CorpusConverter(workers=workers, progress_bar=progress)
+    metas = [{**m.as_meta(), "sha256": sha} for _, m, sha in todo]
+    converted = converter.run(sources=[p for p, _, _ in todo], meta=metas)
+    failed = {f["doc_id"]: f["reason"] for f in converted["failures"]}
+    for path, meta, sha in todo:
+        if meta.doc_id in failed:
+            # keep whatever was indexed from an earlier version; record why this one failed
+            index.record_status(meta.doc_id, meta.file, sha, "failed", failed[meta.doc_id], {**meta.as_meta(), "file_path": str(path)})
+            report.outcomes.append(FileOutcome(meta.doc_id, str(path), "failed", failed[meta.doc_id]))
+
+    s = index.settings
+    splitter = PassageSplitter(target_words=s.target_words, max_words=s.max_words, min_words=s.min_words)
+    passages = LanguageTagger().run(splitter.run(converted["documents"])["documents"])["documents"]
+    if not passages:
+        return
+    embedder = SentenceTransformersDocumentEmbedder(
+        model=local_model_path(), local_files_only=True, normalize_embeddings=True,
+        batch_size=batch_size, progress_bar=progress,
+    )
+    embedder.warm_up()
+    if progress:
+        print(f"Embedding {len(passages)} passages ...", flush=True)
+    passages = embedder.run(documents=passages)["documents"]
+
+    by_doc: dict[str, list[Document]] = {}
+    for p in passages:
+        by_doc.setdefault(p.meta["doc_id"], []).append(p)
+    for path, meta, sha in todo:
+        docs = by_doc.get(meta.doc_id)
+        if meta.doc_id in failed:
+            continue
+        if not docs:
+            reason = "no text found after cleaning"
+            index.record_status(meta.doc_id, meta.file, sha, "failed", reason, {**meta.as_meta(), "file_path": str(path)})
+            report.outcomes.append(FileOutcome(meta.doc_id, str(path), "failed", reason))
+            continue
+        first = docs[0].meta
+        doc_meta = {**meta.as_meta(), "file_path": str(path), "title": first.get("title", meta.title),
+                    "language": first.get("language", ""), "language_detected": first.get("language_detected", ""),
+                    "file_kind": first.get("file_kind", "")}
+        n_pages = int(first.get("n_pages", 0))
+        index.write_document(meta.doc_id, meta.file, sha, doc_meta, n_pages, docs)
+        report.outcomes.append(FileOutcome(meta.doc_id, str(path), "ingested", "", n_pages, len(docs)))

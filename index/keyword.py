@@ -1,0 +1,122 @@
+"""BM25 keyword index (bm25s + Snowball stemming) and its Haystack retriever component."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from haystack import Document, component
+from haystack.utils.filters import document_matches_filter
+
+IDS_FILE = "passage_ids.json"
+
+
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def keyword_text(doc: Document) -> str:
+    """What the keyword index reads: the passage, plus title and region so that questions naming
+    a document or region find it."""
+    m = doc.meta
+    return f"{m.get('title', '')}\n{m.get('region', '')}\n{doc.content or ''}"
+
+
+class KeywordIndex:
+    """A bm25s index over passages, saved in ``folder`` with the passage ids in index order."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._bm25 = None
+        self._ids: list[str] = []
+        self._stem = None
+        self._df: np.ndarray | None = None
+
+    @property
+    def ids(self) -> list[str]:
+        return self._ids
+
+    def build(self, documents: list[Document]) -> None:
+        import bm25s
+
+        self._stem = self._stem or _stemmer()
+        self._ids = [d.id for d in documents]
+        bm25 = bm25s.BM25()
+        if documents:
+            tokens = bm25s.tokenize([keyword_text(d) for d in documents], stopwords="en", stemmer=self._stem, show_progress=False)
+            bm25.index(tokens, show_progress=False)
+        self._bm25 = bm25
+        self._df = None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if documents:
+            bm25.save(str(self.folder), show_progress=False)
+        tmp = self.folder / (IDS_FILE + ".tmp")
+        tmp.write_text(json.dumps(self._ids))
+        tmp.replace(self.folder / IDS_FILE)
+
+    def load(self) -> bool:
+        import bm25s
+
+        ids_file = self.folder / IDS_FILE
+        if not ids_file.exists():
+            return False
+        self._ids = json.loads(ids_file.read_text())
+        self._stem = _stemmer()
+        self._bm25 = bm25s.BM25.load(str(self.folder), show_progress=False) if self._ids else None
+        self._df = None
+        return True
+
+    def idf(self, stem: str) -> float:
+        """BM25 inverse document frequency of a stemmed, lower-case term (0 when unknown)."""
+        if self._bm25 is None or not self._ids:
+            return 0.0
+        if self._df is None:
+            self._df = np.diff(self._bm25.scores["indptr"])
+        i = self._bm25.vocab_dict.get(stem)
+        if i is None or i >= len(self._df):
+            return 0.0
+        n, df = len(self._ids), int(self._df[i])
+        return float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(row, score) pairs, best first; rows index ``ids``. Empty when nothing matches."""
+        import bm25s
+
+        if self._bm25 is None or not self._ids:
+            return []
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stem, show_progress=False, allow_empty=True)
+        if not any(tokens.ids[0]) and not tokens.ids[0]:
+            return []
+        k = min(k, len(self._ids))
+        rows, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]
+
+
+@component
+class KeywordRetriever:
+    """Haystack retriever over a :class:`KeywordIndex`. ``documents`` maps passage id to the
+    passage Document returned (with BM25 score)."""
+
+    def __init__(self, index: KeywordIndex, documents: dict[str, Document], top_k: int = 10):
+        if top_k <= 0:
+            raise ValueError(f"top_k must be > 0, got {top_k}")
+        self.index = index
+        self.documents = documents
+        self.top_k = top_k
+
+    @component.output_types(documents=list[Document])
+    def run(self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None) -> dict[str, Any]:
+        k = top_k or self.top_k
+        mask = None
+        if filters:
+            mask = np.array([document_matches_filter(filters, self.documents[i]) for i in self.index.ids], dtype=float)
+            if not mask.any():
+                return {"documents": []}
+        out = []
+        for row, score in self.index.search(query, k, mask):
+            doc = self.documents[self.index.ids[row]]
+            out.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=score))
+        return {"documents": out}

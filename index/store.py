@@ -1,0 +1,235 @@
+"""The index on disk: passage state in SQLite, vectors in Chroma, a BM25 keyword index.
+
+Layout under ``home`` (``$RIS3_HOME``, by default ``data/``)::
+
+    index-<fingerprint>/settings.json   the settings that built it
+    index-<fingerprint>/state.sqlite    documents (hash, status, reason) and passages
+    index-<fingerprint>/chroma/         Chroma PersistentClient (cosine)
+    index-<fingerprint>/keyword/        bm25s index
+
+SQLite is the record of what is indexed; a document is marked ``ingested`` only after its
+vectors are written, so an interrupted run is finished by the next one.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from haystack import Document
+
+from .keyword import KeywordIndex
+from .settings import IndexSettings
+
+COLLECTION = "passages"
+FILTER_FIELDS = ("region", "country", "doc_type", "language", "year", "doc_id")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    status TEXT NOT NULL,          -- ingested | failed | skipped
+    reason TEXT NOT NULL DEFAULT '',
+    meta TEXT NOT NULL DEFAULT '{}',
+    n_pages INTEGER NOT NULL DEFAULT 0,
+    n_passages INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    meta TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+"""
+
+
+class IndexMismatchError(RuntimeError):
+    """The index on disk was built with other settings."""
+
+
+@dataclass
+class DocumentRecord:
+    doc_id: str
+    file: str
+    sha256: str
+    status: str
+    reason: str
+    meta: dict
+    n_pages: int
+    n_passages: int
+    updated_at: float
+
+
+class PassageIndex:
+    """Open (or create) the index for ``settings`` under ``home``. Cheap: Chroma, the keyword
+    index and the passage cache load on first use."""
+
+    def __init__(self, home: Path, settings: IndexSettings | None = None, chroma_url: str | None = None):
+        self.settings = settings or IndexSettings()
+        self.home = Path(home)
+        self.folder = self.home / f"index-{self.settings.fingerprint}"
+        self.chroma_url = chroma_url
+        self._store = None
+        self._keyword: KeywordIndex | None = None
+        self._docs: dict[str, Document] | None = None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._check_settings()
+        self._db = sqlite3.connect(self.folder / "state.sqlite", timeout=30, check_same_thread=False)
+        self._db.executescript(_SCHEMA)
+
+    # -- settings -------------------------------------------------------------------------
+    def _check_settings(self) -> None:
+        path = self.folder / "settings.json"
+        wanted = self.settings.as_dict()
+        if path.exists():
+            found = json.loads(path.read_text())
+            if found != wanted:
+                raise IndexMismatchError(
+                    f"index at {self.folder} was built with {found}, not {wanted}; remove it or run 'ris3 ingest --rebuild'"
+                )
+        else:
+            path.write_text(json.dumps(wanted, indent=2, sort_keys=True))
+
+    # -- Chroma ---------------------------------------------------------------------------
+    @property
+    def document_store(self):
+        if self._store is None:
+            from haystack_integrations.document_stores.chroma import ChromaDocumentStore
+
+            common = dict(
+                collection_name=f"{COLLECTION}-{self.settings.fingerprint}",
+                distance_function="cosine",
+                client_settings={"anonymized_telemetry": False},
+            )
+            if self.chroma_url:
+                from urllib.parse import urlparse
+
+                u = urlparse(self.chroma_url)
+                self._store = ChromaDocumentStore(host=u.hostname, port=u.port or 8000, **common)
+            else:
+                self._store = ChromaDocumentStore(persist_path=str(self.folder / "chroma"), **common)
+        return self._store
+
+    # -- documents ------------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        rows = self._db.execute(
+            "SELECT doc_id, file, sha256, status, reason, meta, n_pages, n_passages, updated_at FROM documents ORDER BY doc_id"
+        ).fetchall()
+        return [DocumentRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7], r[8]) for r in rows]
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return next((d for d in self.documents() if d.doc_id == doc_id), None)
+
+    def record_status(self, doc_id: str, file: str, sha256: str, status: str, reason: str = "", meta: dict | None = None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO documents(doc_id, file, sha256, status, reason, meta, updated_at) VALUES (?,?,?,?,?,?,?) "
+                "ON CONFLICT(doc_id) DO UPDATE SET file=excluded.file, sha256=excluded.sha256, status=excluded.status, "
+                "reason=excluded.reason, meta=excluded.meta, updated_at=excluded.updated_at",
+                (doc_id, file, sha256, status, reason, json.dumps(meta or {}), time.time()),
+            )
+
+    def write_document(self, doc_id: str, file: str, sha256: str, meta: dict, n_pages: int, passages: list[Document]) -> None:
+        """Replace a document's passages (vectors first, then the record)."""
+        from haystack.document_stores.types import DuplicatePolicy
+
+        self.delete_document(doc_id, keep_record=True)
+        store = self.document_store
+        batch = 1000
+        for i in range(0, len(passages), batch):
+            store.write_documents(passages[i:i + batch], policy=DuplicatePolicy.OVERWRITE)
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO passages(id, doc_id, idx, text, meta) VALUES (?,?,?,?,?)",
+                [(p.id, doc_id, p.meta.get("passage_index", 0), p.content, json.dumps(p.meta)) for p in passages],
+            )
+            db.execute(
+                "INSERT INTO documents(doc_id, file, sha256, status, reason, meta, n_pages, n_passages, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(doc_id) DO UPDATE SET file=excluded.file, sha256=excluded.sha256, "
+                "status=excluded.status, reason=excluded.reason, meta=excluded.meta, n_pages=excluded.n_pages, "
+                "n_passages=excluded.n_passages, updated_at=excluded.updated_at",
+                (doc_id, file, sha256, "ingested", "", json.dumps(meta), n_pages, len(passages), time.time()),
+            )
+        self._docs = None
+
+    def delete_document(self, doc_id: str, keep_record: bool = False) -> None:
+        self.document_store.delete_by_filter({"field": "meta.doc_id", "operator": "==", "value": doc_id})
+        with self._tx() as db:
+            db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+            if not keep_record:
+                db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        self._docs = None
+
+    # -- passages and keyword index ---------------------------------------------------------
+    def passages(self) -> dict[str, Document]:
+        """All passages by id (cached; the keyword retriever returns these)."""
+        if self._docs is None:
+            rows = self._db.execute("SELECT id, text, meta FROM passages ORDER BY doc_id, idx").fetchall()
+            self._docs = {r[0]: Document(id=r[0], content=r[1], meta=json.loads(r[2])) for r in rows}
+        return self._docs
+
+    def passage_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+
+    @property
+    def keyword_index(self) -> KeywordIndex:
+        if self._keyword is None:
+            self._keyword = KeywordIndex(self.folder / "keyword")
+            if not self._keyword.load() or set(self._keyword.ids) != set(self.passages()):
+                self.rebuild_keyword_index()
+        return self._keyword
+
+    def rebuild_keyword_index(self) -> None:
+        kw = self._keyword or KeywordIndex(self.folder / "keyword")
+        kw.build(list(self.passages().values()))
+        self._keyword = kw
+
+    # -- filters ----------------------------------------------------------------------------
+    def resolve_filters(self, **criteria: str | None) -> dict[str, Any] | None:
+        """Turn user filters (region, country, doc_type, language, year, doc_id) into a Haystack
+        filter on ``meta.doc_id``. Region matches any of a document's regions, case-insensitively,
+        by substring ("moravia" matches "South Moravia"); the others match exactly (case-insensitive).
+        Raises ValueError naming the filter when no document matches."""
+        active = {k: v for k, v in criteria.items() if v}
+        if not active:
+            return None
+        docs = [d for d in self.documents() if d.status == "ingested"]
+        for key, value in active.items():
+            if key not in FILTER_FIELDS:
+                raise ValueError(f"unknown filter {key!r}; use one of {', '.join(FILTER_FIELDS)}")
+            wanted = [v.strip().lower() for v in str(value).split(",") if v.strip()]
+            kept = [d for d in docs if _matches(key, d, wanted)]
+            if not kept:
+                known = sorted({str(_field(key, d)) for d in docs if _field(key, d)})
+                hint = f"; known values: {', '.join(known[:20])}" if known else ""
+                raise ValueError(f"no indexed document matches {key}={value!r}{hint}")
+            docs = kept
+        return {"field": "meta.doc_id", "operator": "in", "value": [d.doc_id for d in docs]}
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._db:
+            yield self._db
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _field(key: str, doc: DocumentRecord) -> str:
+    return doc.doc_id if key == "doc_id" else str(doc.meta.get(key, ""))
+
+
+def _matches(key: str, doc: DocumentRecord, wanted: list[str]) -> bool:
+    value = _field(key, doc).lower()
+    if key == "region":
+        regions = [r.strip() for r in value.split(";") if r.strip()]
+        return any(w in r for w in wanted for r in regions)
+    return value in wanted

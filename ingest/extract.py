@@ -1,0 +1,245 @@
+"""Raw text out of files, page by page.
+
+PDF pages come from pdfplumber (1-based page numbers), with three fixes the real corpus needs:
+rotated characters (table headers set sideways) are dropped, pages whose words run together are
+re-read with a tighter character tolerance, and two-column blocks are read column by column.
+DOCX pages come from Haystack's DOCXToDocument (rendered page breaks as "\\f"); TXT/MD split on
+form feeds; HTML is one page of visible text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import IngestError
+
+PDF_EXT = {".pdf"}
+DOCX_EXT = {".docx"}
+TEXT_EXT = {".txt", ".md"}
+HTML_EXT = {".html", ".htm"}
+SUPPORTED_EXT = PDF_EXT | DOCX_EXT | TEXT_EXT | HTML_EXT
+
+_RUN_TOGETHER = re.compile(r"[^\W\d_]{26,}")  # 26+ letters with no space: words glued together
+_DEFAULT_X_TOL = 3.0
+_TIGHT_X_TOL = 1.0
+_DEFAULT_Y_TOL = 3.0
+_TIGHT_Y_TOL = 1.5
+
+
+@dataclass
+class RawPage:
+    number: int  # 1-based
+    text: str
+
+
+def pdf_page_count(path: Path) -> tuple[int, str]:
+    """Number of pages and the PDF's own title (may be empty). Raises IngestError."""
+    pdfplumber = _pdfplumber()
+    try:
+        with pdfplumber.open(path) as pdf:
+            title = str((pdf.metadata or {}).get("Title") or "").strip()
+            return len(pdf.pages), title
+    except Exception as exc:  # pdfminer raises many types for broken files
+        raise IngestError(path, _pdf_open_reason(path, exc)) from exc
+
+
+def extract_pdf_pages(path: Path, first: int = 1, last: int | None = None) -> list[RawPage]:
+    """Pages ``first..last`` (1-based, inclusive). A page that makes the extractor raise is
+    returned empty (and so reported as having no text) rather than failing the file."""
+    pdfplumber = _pdfplumber()
+    out: list[RawPage] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            last = min(last or len(pdf.pages), len(pdf.pages))
+            for number in range(first, last + 1):
+                page = pdf.pages[number - 1]
+                try:
+                    text = pdf_page_text(page)
+                except Exception:  # one broken page must not cost the document
+                    text = ""
+                out.append(RawPage(number, text))
+                page.close()
+    except IngestError:
+        raise
+    except Exception as exc:
+        raise IngestError(path, _pdf_open_reason(path, exc)) from exc
+    return out
+
+
+def pdf_page_text(page) -> str:
+    """Text of one pdfplumber page, in reading order.
+
+    The default tolerances are tried first; a page whose words run together is re-read with a
+    tighter horizontal tolerance, and a page whose small-print lines interleave letter by letter
+    (many one-letter tokens) with a tighter vertical one. The least broken reading wins.
+    """
+    page = page.filter(_is_upright_or_not_char)
+    best = _columns_text(page, _DEFAULT_X_TOL, _DEFAULT_Y_TOL)
+    score = _badness(best)
+    if score == 0:
+        return best
+    for x_tol, y_tol in ((_TIGHT_X_TOL, _DEFAULT_Y_TOL), (_DEFAULT_X_TOL, _TIGHT_Y_TOL), (_TIGHT_X_TOL, _TIGHT_Y_TOL)):
+        text = _columns_text(page, x_tol, y_tol)
+        s = _badness(text)
+        if s < score:
+            best, score = text, s
+    return best
+
+
+def _badness(text: str) -> float:
+    tokens = text.split()
+    if not tokens:
+        return 0.0
+    glued = len(_RUN_TOGETHER.findall(text.replace("-", "")))
+    singles = sum(1 for t in tokens if len(t) == 1 and t.isalpha())
+    return glued * 5 + (singles if singles > 0.2 * len(tokens) else 0)
+
+
+def _is_upright_or_not_char(obj) -> bool:
+    return obj.get("object_type") != "char" or obj.get("upright", True)
+
+
+def _columns_text(page, x_tol: float, y_tol: float) -> str:
+    split_x = _column_split(page)
+    if split_x is None:
+        return page.extract_text(x_tolerance=x_tol, y_tolerance=y_tol) or ""
+    # Group lines into full-width blocks and two-column blocks, read each block in order.
+    words = page.extract_words(x_tolerance=x_tol)
+    lines = _group_lines(words)
+    blocks: list[tuple[bool, float, float]] = []  # (is_two_column, top, bottom)
+    for line in lines:
+        crosses = any(w["x0"] < split_x < w["x1"] for w in line)
+        top = min(w["top"] for w in line)
+        bottom = max(w["bottom"] for w in line)
+        two = not crosses
+        if blocks and blocks[-1][0] == two:
+            blocks[-1] = (two, blocks[-1][1], bottom)
+        else:
+            blocks.append((two, top, bottom))
+    parts: list[str] = []
+    for two, top, bottom in blocks:
+        top, bottom = max(0, top - 1), min(page.height, bottom + 1)
+        if two:
+            boxes = [(0, top, split_x, bottom), (split_x, top, page.width, bottom)]
+        else:
+            boxes = [(0, top, page.width, bottom)]
+        for box in boxes:
+            t = page.crop(box, strict=False).extract_text(x_tolerance=x_tol, y_tolerance=y_tol) or ""
+            if t.strip():
+                parts.append(t)
+    return "\n".join(parts)
+
+
+def _group_lines(words: list[dict], tol: float = 3.0) -> list[list[dict]]:
+    lines: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - w["top"]) <= tol:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return lines
+
+
+def _column_split(page) -> float | None:
+    """An x position in the middle of the page that most text lines do not cross, with enough
+    text on both sides: the gutter of a two-column layout. None for one-column pages."""
+    words = page.extract_words()
+    if len(words) < 80:
+        return None
+    lines = _group_lines(words)
+    if len(lines) < 12:
+        return None
+    width = page.width
+    best: tuple[float, float] | None = None
+    for frac in [i / 100 for i in range(35, 66)]:
+        x = width * frac
+        crossing = sum(1 for ln in lines if any(w["x0"] < x < w["x1"] for w in ln))
+        share = crossing / len(lines)
+        if best is None or share < best[0]:
+            best = (share, x)
+    if best is None or best[0] > 0.2:
+        return None
+    x = best[1]
+    left = sum(1 for ln in lines if all(w["x1"] <= x for w in ln))
+    right = sum(1 for ln in lines if all(w["x0"] >= x for w in ln))
+    both = sum(1 for ln in lines if any(w["x1"] <= x for w in ln) and any(w["x0"] >= x for w in ln))
+    # Real columns: each side holds a good share of the lines, and the lines are prose (several
+    # words a side), not table cells, whose rows must stay together.
+    if left + both < 0.3 * len(lines) or right + both < 0.3 * len(lines):
+        return None
+    left_len = [sum(1 for w in ln if w["x1"] <= x) for ln in lines]
+    right_len = [sum(1 for w in ln if w["x0"] >= x) for ln in lines]
+    if _median([n for n in left_len if n]) < 5 or _median([n for n in right_len if n]) < 5:
+        return None
+    return x
+
+
+def _median(values: list[int]) -> float:
+    values = sorted(values)
+    return float(values[len(values) // 2]) if values else 0.0
+
+
+def extract_docx_pages(path: Path) -> list[RawPage]:
+    from haystack.components.converters import DOCXToDocument
+
+    try:
+        result = DOCXToDocument().run(sources=[path])
+    except Exception as exc:
+        raise IngestError(path, f"cannot read DOCX ({type(exc).__name__}: {exc})") from exc
+    docs = result["documents"]
+    if not docs:
+        raise IngestError(path, "cannot read DOCX (not a valid Word document?)")
+    return [RawPage(i, t) for i, t in enumerate((docs[0].content or "").split("\f"), start=1)]
+
+
+def extract_text_pages(path: Path) -> list[RawPage]:
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise IngestError(path, "binary content in a text file")
+    text = raw.decode("utf-8", errors="replace")
+    return [RawPage(i, t) for i, t in enumerate(text.split("\f"), start=1)]
+
+
+def extract_html_pages(path: Path) -> list[RawPage]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_bytes(), "html.parser")
+    for tag in soup(["script", "style", "noscript", "nav", "header", "footer"]):
+        tag.decompose()
+    return [RawPage(1, soup.get_text("\n"))]
+
+
+def sniff_kind(path: Path) -> str:
+    """'pdf', 'docx', 'text' or 'html', from the extension, checked against the content."""
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED_EXT:
+        raise IngestError(path, f"unsupported file type {ext or '(none)'}; supported: {', '.join(sorted(SUPPORTED_EXT))}")
+    if path.stat().st_size == 0:
+        raise IngestError(path, "empty file")
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if ext in PDF_EXT:
+        if b"%PDF" not in head:
+            kind = "a Word/ZIP file" if head.startswith(b"PK") else "not a PDF"
+            raise IngestError(path, f"has a .pdf name but its content is {kind} (no %PDF header)")
+        return "pdf"
+    if ext in DOCX_EXT:
+        if not head.startswith(b"PK"):
+            raise IngestError(path, "has a .docx name but is not a Word (ZIP) file")
+        return "docx"
+    return "html" if ext in HTML_EXT else "text"
+
+
+def _pdfplumber():
+    import pdfplumber
+
+    return pdfplumber
+
+
+def _pdf_open_reason(path: Path, exc: Exception) -> str:
+    name = type(exc).__name__
+    msg = str(exc)
+    if "Password" in name or "password" in msg.lower() or "encrypt" in msg.lower():
+        return "encrypted PDF (a password is needed to read it)"
+    return f"corrupt or unreadable PDF ({name}: {msg[:120]})" if msg else f"corrupt or unreadable PDF ({name})"

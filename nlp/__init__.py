@@ -1,0 +1,1 @@
+"""nlp: sentences, passages, language; later tagging. Rule-based, nothing downloaded."""
