@@ -95,17 +95,20 @@ def ingest_paths(
     seen_hash: dict[str, str] = {}
     seen_ids: set[str] = set()
 
+    entries: list[tuple[Path, DocMeta]] = []
     for path in files:
         if not path.exists():
             report.outcomes.append(FileOutcome("", str(path), "failed", f"{path}: file not found"))
             continue
-        meta, root = _manifest_for(path, manifests)
-        if meta is None:
-            meta = infer_meta(path, roots[0] if roots else None)
-        if meta.doc_id in seen_ids:  # two files, one id: keep both, make the second unique
-            meta.doc_id = f"{meta.doc_id}-{len(seen_ids)}"
-        seen_ids.add(meta.doc_id)
+        meta, _ = _manifest_for(path, manifests)
+        entries.append((path, meta or infer_meta(path, roots[0] if roots else None)))
+    # Files the manifest describes come first, so that an unlisted copy is the one called duplicate.
+    entries.sort(key=lambda e: (e[1].inferred, str(e[0])))
+    for path, meta in entries:
         sha = file_sha256(path)
+        if meta.doc_id in seen_ids:  # two files, one id: keep both, make the second unique
+            meta.doc_id = f"{meta.doc_id}-{sha[:8]}"
+        seen_ids.add(meta.doc_id)
         if path.suffix.lower() in DATA_EXT:
             _record(index, report, known, meta, path, sha, "skipped", "structured data file; not ingested as text")
             continue

@@ -79,7 +79,9 @@ def join_lines(lines: list[str], vocabulary: set[str]) -> str:
         nxt = _WORD_START.match(ln)
         if m and nxt and len(m.group(1)) >= 2:
             head, tail = m.group(1), nxt.group(1)
-            if tail[0].islower() and not _keeps_hyphen(head, tail, vocabulary):
+            if tail.lower() in _SUSPENDED:
+                out[-1] = prev + " " + ln  # suspended hyphen: "small- and medium-sized"
+            elif tail[0].islower() and not _keeps_hyphen(head, tail, vocabulary):
                 out[-1] = prev[:-1] + ln  # re-join a word hyphenated across lines
             else:
                 out[-1] = prev + ln  # compound: "cross-" + "border", "Baden-" + "Württemberg"

@@ -1,0 +1,67 @@
+import csv
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+SEED = "reports/jrc-dih-in-smart-specialisation-2018.txt"
+SUBSET = [
+    SEED,
+    "strategies/pl-lubelskie-ris-2030.pdf",
+    "reports/el-emth-edp-tourism-focus-group-summary.pdf",
+    "operations/mt-op1-erdf-beneficiaries-2016.pdf",
+    "guides/onlines3-stakeholder-engagement-guideline.docx",
+]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    """No test touches the user's index: RIS3_HOME points into the test's tmp folder."""
+    monkeypatch.setenv("RIS3_HOME", str(tmp_path / "ris3-home"))
+
+
+def make_corpus(dest: Path, files: list[str]) -> Path:
+    """A corpus folder with real corpus files and their manifest rows."""
+    dest.mkdir(parents=True, exist_ok=True)
+    with (CORPUS / "manifest.csv").open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = [r for r in reader if r["file"] in files]
+        fields = reader.fieldnames
+    for f in files:
+        (dest / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CORPUS / f, dest / f)
+    with (dest / "manifest.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory):
+    """The subset of the real corpus ingested once for the session: (settings, report)."""
+    from app.service import ingest
+    from app.settings import Settings
+
+    root = tmp_path_factory.mktemp("built")
+    corpus = make_corpus(root / "corpus", SUBSET)
+    settings = Settings(home=root / "home", corpus=corpus, workers=2)
+    report = ingest(settings, progress=False)
+    return settings, report
+
+
+@pytest.fixture(scope="session")
+def asker(built_index):
+    from app.service import Asker
+
+    a = Asker(built_index[0])
+    a.warm_up()
+    return a

@@ -1,0 +1,66 @@
+"""Questions users ask first, answered from the ingested subset with citations."""
+import pytest
+
+from app.answer import content_terms, term_overlap
+from app.service import Filters
+
+pytestmark = pytest.mark.slow
+
+
+def test_digimat_question_is_answered_from_the_seed_report(asker):
+    answer = asker.ask("How does DIGIMAT relate to the South Moravian RIS3?")
+    assert answer.answered
+    assert "DIGIMAT" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"jrc-dih-in-smart-specialisation-2018"}
+    text = answer.text.lower()
+    assert "working group" in text or "tool to implement the strategy" in text or "delivery mechanism" in text
+
+
+def test_ris3cat_priority_domains_are_listed(asker):
+    answer = asker.ask("What are the RIS3CAT priority domains?")
+    assert answer.answered
+    for domain in ("Agri-food", "Energy and Natural Resources", "Industrial systems", "Design-based industries"):
+        assert domain in answer.text
+
+
+def test_lubelskie_question_cites_the_lubelskie_strategy_with_pages(asker):
+    answer = asker.ask("What are the smart specialisation areas of the Lubelskie Voivodeship?")
+    assert answer.answered
+    cited = [c for c in answer.citations if c.doc_id == "pl-lubelskie-ris-2030"]
+    assert cited and all(1 <= c.page <= 90 for c in cited)
+
+
+def test_every_citation_points_at_its_sentence(asker):
+    answer = asker.ask("Which services does the DIGIMAT hub provide to companies?")
+    passages = {p.id: p for p in answer.passages}
+    for c in answer.citations:
+        passage = passages[c.passage_id]
+        assert c.sentence.split()[0] in passage.content[c.span[0]:c.span[1]]
+        assert passage.meta["page_start"] <= c.page <= passage.meta["page_end"]
+
+
+def test_question_the_corpus_cannot_answer_says_so_and_shows_nearest_passages(asker):
+    answer = asker.ask("What is the average rainfall in Patagonia in July?")
+    assert not answer.answered
+    assert answer.citations == []
+    assert "does not seem to answer" in answer.text
+    assert answer.passages
+
+
+def test_region_filter_restricts_cited_documents(asker):
+    answer = asker.ask("What are the priorities of the regional innovation strategy?", Filters(region="Lubelskie"))
+    assert answer.passages
+    assert {p.meta["doc_id"] for p in answer.passages} == {"pl-lubelskie-ris-2030"}
+
+
+def test_doc_type_filter_and_unknown_filter_value(asker):
+    answer = asker.ask("Which projects were funded?", Filters(doc_type="op-operations"))
+    assert {p.meta["doc_type"] for p in answer.passages} == {"op-operations"}
+    with pytest.raises(ValueError, match="no indexed document matches region='Atlantis'"):
+        asker.ask("anything", Filters(region="Atlantis"))
+
+
+def test_term_overlap_matches_related_word_forms():
+    terms = content_terms("How does DIGIMAT relate to the South Moravian RIS3?")
+    assert set(terms) == {"digimat", "south", "moravian", "ris3"}
+    assert term_overlap(terms, "In South Moravia the DIGIMAT Hub is a delivery mechanism") == pytest.approx(0.75)
