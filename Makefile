@@ -8,8 +8,9 @@ export HAYSTACK_TELEMETRY_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: setup app ingest test clean-index
+.PHONY: setup app ingest test bench clean-index
 
 setup: $(STAMP)
 
@@ -35,3 +36,7 @@ test: setup
 
 clean-index:
 	rm -rf data/index-*
+
+# Benchmark of the core path (fresh ingest of the bundled corpus + warm questions).
+bench: setup
+	$(BIN)/python -m eval.bench_core

@@ -98,6 +98,8 @@ class _Candidate:
     page: int
     page_offset: int
     text: str
+    window: str = ""  # the sentence with its neighbours: proximity of the question's terms
+    sentence_index: int = -1  # position in the passage's sentence map; -1 when extended (a list)
 
 
 class AnswerBuilder:
@@ -107,7 +109,8 @@ class AnswerBuilder:
 
     def __init__(self, embed: Callable[[list[str]], np.ndarray], threshold: float = 0.5,
                  max_sentences: int = 4, passages_read: int = 6, min_words: int = 5, max_words: int = 90,
-                 idf: Callable[[str], float] | None = None):
+                 idf: Callable[[str], float] | None = None,
+                 stored_vectors: Callable[[list[str]], dict[str, np.ndarray]] | None = None):
         if not 1 <= max_sentences <= 10:
             raise ValueError(f"max_sentences must be 1..10, got {max_sentences}")
         self.embed = embed
@@ -117,27 +120,27 @@ class AnswerBuilder:
         self.min_words = min_words
         self.max_words = max_words
         self.idf = idf
+        self.stored_vectors = stored_vectors
 
     def build(self, question: str, passages: list[Document], query_embedding: Sequence[float]) -> Answer:
         candidates = self._candidates(passages[: self.passages_read])
         if not candidates:
             return Answer(question, False, [], [], passages)
         q = np.asarray(query_embedding, dtype=np.float32)
-        sent_emb = np.asarray(self.embed([c.text for c in candidates]), dtype=np.float32)
+        sent_emb = self._sentence_embeddings(candidates)
         cosine = sent_emb @ q
         q_terms = content_terms(question, self.idf)
         overlap = np.array([term_overlap(q_terms, c.text) for c in candidates])
-        passage_overlap = {c.passage.id: term_overlap(q_terms, c.passage.content or "") for c in candidates}
-        context = np.array([passage_overlap[c.passage.id] for c in candidates])
+        context = np.array([term_overlap(q_terms, c.window) for c in candidates])
         rank_bonus = np.array([0.04 / (1 + c.passage_rank) for c in candidates])
-        scores = 0.5 * cosine + 0.35 * overlap + 0.15 * context + rank_bonus
+        scores = 0.5 * cosine + 0.3 * overlap + 0.2 * context + rank_bonus
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         if best < self.threshold:
             return Answer(question, False, [], [], passages, scores=[best])
         chosen: list[int] = []
         for i in order:
-            if len(chosen) >= self.max_sentences or scores[i] < max(self.threshold, best - 0.12):
+            if len(chosen) >= self.max_sentences or scores[i] < max(self.threshold, best - 0.15):
                 break
             if any(float(sent_emb[i] @ sent_emb[j]) > 0.85 for j in chosen):
                 continue  # near-duplicate of a chosen sentence
@@ -148,6 +151,21 @@ class AnswerBuilder:
             scores=[float(scores[i]) for i in chosen],
         )
 
+    def _sentence_embeddings(self, candidates: list[_Candidate]) -> np.ndarray:
+        """Stored vectors where the index has them (computed at ingestion), the model otherwise."""
+        stored = self.stored_vectors(sorted({c.passage.id for c in candidates})) if self.stored_vectors else {}
+        rows: list[np.ndarray | None] = []
+        for c in candidates:
+            vecs = stored.get(c.passage.id)
+            ok = vecs is not None and 0 <= c.sentence_index < len(vecs)
+            rows.append(vecs[c.sentence_index] if ok else None)
+        missing = [i for i, r in enumerate(rows) if r is None]
+        if missing:
+            fresh = np.asarray(self.embed([candidates[i].text for i in missing]), dtype=np.float32)
+            for i, v in zip(missing, fresh):
+                rows[i] = v
+        return np.vstack(rows).astype(np.float32)
+
     def _candidates(self, passages: list[Document]) -> list[_Candidate]:
         out: list[_Candidate] = []
         seen: set[str] = set()
@@ -156,6 +174,7 @@ class AnswerBuilder:
             spans = sentence_spans(p)
             for k, (start, end, page, offset) in enumerate(spans):
                 s = text[start:end].strip()
+                sentence_index = k
                 if s.endswith(":"):
                     last = _list_after(spans, k, text)
                     if last > k:
@@ -163,12 +182,14 @@ class AnswerBuilder:
                                  or len(text[a:b].split()) <= 12]
                         s = s + " " + " ".join(items)
                         end = spans[last][1]
+                        sentence_index = -1
                 n = len(s.split())
                 key = s.lower()
                 if n < self.min_words or n > self.max_words or key in seen or not _looks_like_prose(s):
                     continue
                 seen.add(key)
-                out.append(_Candidate(rank, p, start, end, page, offset, s))
+                lo, hi = spans[max(k - 1, 0)][0], spans[min(k + 1, len(spans) - 1)][1]
+                out.append(_Candidate(rank, p, start, end, page, offset, s, text[lo:max(hi, end)], sentence_index))
         return out
 
 

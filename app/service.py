@@ -60,6 +60,7 @@ class Asker:
             embed=lambda texts: backend.embed(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False),
             threshold=self.settings.answer_threshold,
             idf=self.index.keyword_index.idf,
+            stored_vectors=self.index.sentence_vectors,
         )
 
     def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Answer:

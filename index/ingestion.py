@@ -18,7 +18,7 @@ from ingest.converter import CorpusConverter, file_sha256
 from ingest.extract import SUPPORTED_EXT
 from ingest.manifest import MANIFEST_NAME, DocMeta, infer_meta, load_manifest
 from nlp.language import LanguageTagger
-from nlp.passages import PassageSplitter
+from nlp.passages import PassageSplitter, sentence_spans
 
 from .settings import local_model_path
 from .store import PassageIndex
@@ -174,6 +174,7 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
     if progress:
         print(f"Embedding {len(passages)} passages ...", flush=True)
     passages = embedder.run(documents=passages)["documents"]
+    sentence_vectors = _embed_sentences(embedder, passages, batch_size=batch_size * 2, progress=progress)
 
     by_doc: dict[str, list[Document]] = {}
     for p in passages:
@@ -192,5 +193,28 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
                     "language": first.get("language", ""), "language_detected": first.get("language_detected", ""),
                     "file_kind": first.get("file_kind", "")}
         n_pages = int(first.get("n_pages", 0))
-        index.write_document(meta.doc_id, meta.file, sha, doc_meta, n_pages, docs)
+        index.write_document(meta.doc_id, meta.file, sha, doc_meta, n_pages, docs,
+                             {d.id: sentence_vectors[d.id] for d in docs if d.id in sentence_vectors})
         report.outcomes.append(FileOutcome(meta.doc_id, str(path), "ingested", "", n_pages, len(docs)))
+
+
+def _embed_sentences(embedder, passages: list[Document], *, batch_size: int, progress: bool) -> dict:
+    """One embedding per sentence of every passage, so that answering a question needs no
+    sentence encoding at query time."""
+    import numpy as np
+
+    texts: list[str] = []
+    owners: list[tuple[str, int]] = []
+    for p in passages:
+        spans = sentence_spans(p)
+        owners.append((p.id, len(spans)))
+        texts.extend((p.content or "")[s:e] for s, e, _, _ in spans)
+    if progress:
+        print(f"Embedding {len(texts)} sentences ...", flush=True)
+    vectors = np.asarray(embedder.embedding_backend.embed(
+        texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress), dtype=np.float32)
+    out, i = {}, 0
+    for pid, n in owners:
+        out[pid] = vectors[i:i + n]
+        i += n
+    return out

@@ -6,9 +6,9 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-INDEX_SCHEMA_VERSION = 1
+INDEX_SCHEMA_VERSION = 2
 # Bump when extraction, cleaning or passage splitting changes what gets indexed.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 EMBEDDING_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 

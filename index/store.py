@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
 from haystack import Document
 
 from .keyword import KeywordIndex
@@ -48,6 +49,11 @@ CREATE TABLE IF NOT EXISTS passages (
     meta TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    passage_id TEXT PRIMARY KEY,   -- one float16 row per sentence of the passage, in order
+    dim INTEGER NOT NULL,
+    vectors BLOB NOT NULL
+);
 """
 
 
@@ -137,8 +143,10 @@ class PassageIndex:
                 (doc_id, file, sha256, status, reason, json.dumps(meta or {}), time.time()),
             )
 
-    def write_document(self, doc_id: str, file: str, sha256: str, meta: dict, n_pages: int, passages: list[Document]) -> None:
-        """Replace a document's passages (vectors first, then the record)."""
+    def write_document(self, doc_id: str, file: str, sha256: str, meta: dict, n_pages: int, passages: list[Document],
+                       sentence_vectors: dict[str, np.ndarray] | None = None) -> None:
+        """Replace a document's passages (vectors first, then the record). ``sentence_vectors``
+        maps passage id to one embedding per sentence, used to score answer sentences."""
         from haystack.document_stores.types import DuplicatePolicy
 
         self.delete_document(doc_id, keep_record=True)
@@ -150,6 +158,10 @@ class PassageIndex:
             db.executemany(
                 "INSERT OR REPLACE INTO passages(id, doc_id, idx, text, meta) VALUES (?,?,?,?,?)",
                 [(p.id, doc_id, p.meta.get("passage_index", 0), p.content, json.dumps(p.meta)) for p in passages],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO sentence_vectors(passage_id, dim, vectors) VALUES (?,?,?)",
+                [(pid, int(v.shape[1]), v.astype(np.float16).tobytes()) for pid, v in (sentence_vectors or {}).items()],
             )
             db.execute(
                 "INSERT INTO documents(doc_id, file, sha256, status, reason, meta, n_pages, n_passages, updated_at) "
@@ -163,6 +175,7 @@ class PassageIndex:
     def delete_document(self, doc_id: str, keep_record: bool = False) -> None:
         self.document_store.delete_by_filter({"field": "meta.doc_id", "operator": "==", "value": doc_id})
         with self._tx() as db:
+            db.execute("DELETE FROM sentence_vectors WHERE passage_id IN (SELECT id FROM passages WHERE doc_id = ?)", (doc_id,))
             db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
             if not keep_record:
                 db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
@@ -175,6 +188,16 @@ class PassageIndex:
             rows = self._db.execute("SELECT id, text, meta FROM passages ORDER BY doc_id, idx").fetchall()
             self._docs = {r[0]: Document(id=r[0], content=r[1], meta=json.loads(r[2])) for r in rows}
         return self._docs
+
+    def sentence_vectors(self, passage_ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored sentence embeddings (float32, one row per sentence) of these passages."""
+        if not passage_ids:
+            return {}
+        marks = ",".join("?" * len(passage_ids))
+        rows = self._db.execute(
+            f"SELECT passage_id, dim, vectors FROM sentence_vectors WHERE passage_id IN ({marks})", passage_ids
+        ).fetchall()
+        return {pid: np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32) for pid, dim, blob in rows}
 
     def passage_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]

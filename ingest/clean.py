@@ -27,6 +27,7 @@ _BULLET = re.compile(r"^([•●○▪■□◦‣∙·\-–—*]|\(?[0-9]{1,2}[
 _SENTENCE_END = re.compile(r"[.!?:;]['\"”’)]?$")
 _HYPHEN_END = re.compile(r"([^\W\d_]+)-$")
 _WORD_START = re.compile(r"^([^\W\d_]+)")
+_EDGE_NUMBERS = re.compile(r"^[#\s|·–-]+|[#\s|·–-]+$")
 _SUSPENDED = {"and", "or", "und", "oder", "to", "et", "ou", "e", "y", "i", "o", "a", "bzw", "und/oder", "as"}
 
 EDGE_LINES = 3  # how many lines at each end of a page may be a running header/footer
@@ -39,7 +40,7 @@ def normalise(text: str) -> str:
     return "\n".join(lines)
 
 
-def running_lines(pages: list[list[str]], min_share: float = 0.5) -> set[str]:
+def running_lines(pages: list[list[str]], min_share: float = 0.4) -> set[str]:
     """Keys of lines that sit at the top or bottom of at least ``min_share`` of the pages."""
     if len(pages) < 3:
         return set()
@@ -49,7 +50,9 @@ def running_lines(pages: list[list[str]], min_share: float = 0.5) -> set[str]:
         edge = body[:EDGE_LINES] + body[-EDGE_LINES:]
         counts.update({_line_key(ln) for ln in edge})
     threshold = max(3, min_share * len(pages))
-    return {key for key, n in counts.items() if n >= threshold and key}
+    # A long line at the edge of 3+ pages is a section's running header even when the section
+    # is a small part of the document ("Update of the Regional Innovation Strategy ... 2030 39").
+    return {key for key, n in counts.items() if key and (n >= threshold or (n >= 3 and len(key) >= 25))}
 
 
 def drop_running_lines(lines: list[str], keys: set[str]) -> list[str]:
@@ -158,4 +161,6 @@ def _known_words() -> frozenset[str]:
 
 
 def _line_key(line: str) -> str:
-    return _DIGITS.sub("#", line.lower()).strip()
+    """Digits become '#', and page numbers at either end are dropped, so that "Strategy 2030 39"
+    on odd pages and "40 Strategy 2030" on even pages are one running header."""
+    return _EDGE_NUMBERS.sub("", _DIGITS.sub("#", line.lower())).strip()

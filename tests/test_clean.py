@@ -45,7 +45,16 @@ def test_running_header_is_dropped_from_every_page():
 
 def test_running_lines_ignore_changing_page_numbers():
     pages = [[f"Strategy 2030 – page {i}", "body text number", str(i)] for i in range(1, 8)]
-    assert "strategy # – page #" in running_lines(pages)
+    assert "strategy # – page" in running_lines(pages)
+
+
+def test_headers_alternating_on_odd_and_even_pages_are_dropped():
+    path = CORPUS / "strategies/pl-lubelskie-ris-2030.pdf"
+    raw = [p.text for p in extract_pdf_pages(path, 38, 46)]
+    cleaned = clean_pages(raw)
+    assert sum("Update of the Regional Innovation Strategy of the Lubelskie Voivodeship 2030" in t.split("\n")[0] for t in raw) == 4
+    assert not any(t.startswith("Update of the Regional Innovation Strategy") for t in cleaned)
+    assert not any(t.split("\n")[0].endswith("Update of the Regional Innovation Strategy of the Lubelskie Voivodeship 2030") for t in cleaned)
 
 
 def test_ligature_gap_is_joined_only_for_known_words():

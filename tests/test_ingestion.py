@@ -91,3 +91,14 @@ def test_index_records_its_settings_and_refuses_other_ones(tmp_path):
     settings_file.write_text(json.dumps(data))
     with pytest.raises(IndexMismatchError, match="built with"):
         PassageIndex(tmp_path)
+
+
+def test_every_passage_has_one_stored_vector_per_sentence(built_index):
+    from nlp.passages import sentence_spans
+
+    index = open_index(built_index[0])
+    passages = index.passages()
+    vectors = index.sentence_vectors(list(passages))
+    assert set(vectors) == set(passages)
+    for pid, p in passages.items():
+        assert vectors[pid].shape == (len(sentence_spans(p)), 384)
