@@ -70,6 +70,24 @@ class Answer:
         }
 
 
+def region_label(region: str, most: int = 3) -> str:
+    """"A; B; C; D; E" -> "A; B; C +2 more": documents such as the seed report cover ten regions."""
+    parts = [r.strip() for r in (region or "").split(";") if r.strip()]
+    if len(parts) <= most:
+        return "; ".join(parts)
+    return "; ".join(parts[:most]) + f" +{len(parts) - most} more"
+
+
+def page_label(meta: dict, page: int | None = None, page_end: int | None = None) -> str:
+    """"p. 12", "pp. 12-13", or "no page numbers" for a text file without page breaks."""
+    if meta.get("file_kind") == "text" and int(meta.get("n_pages") or 1) == 1:
+        return "text file, no page numbers"
+    if page is None:
+        page, page_end = meta.get("page_start"), meta.get("page_end", meta.get("page_start"))
+    page_end = page_end if page_end is not None else page
+    return f"p. {page}" if page_end == page else f"pp. {page}-{page_end}"
+
+
 def passage_json(rank: int, p: Document) -> dict:
     m = p.meta
     return {

@@ -167,18 +167,22 @@ def _ask_batch(asker, batch: Path, top_k: int | None) -> None:
 
 
 def render_answer(answer) -> str:
+    from .answer import page_label, region_label
+
+    metas = {p.id: p.meta for p in answer.passages}
     lines = [answer.text, ""]
     if answer.citations:
         lines.append("Citations:")
         for c in answer.citations:
-            lines.append(f"  [{c.n}] {c.title} — {c.region or c.country}, p. {c.page} ({c.doc_id})")
+            where = page_label(metas.get(c.passage_id, {}), c.page)
+            lines.append(f"  [{c.n}] {c.title} — {region_label(c.region) or c.country}, {where} ({c.doc_id})")
         lines.append("")
     lines.append("Sources:")
     for rank, p in enumerate(answer.passages, start=1):
         m = p.meta
-        pages = f"p. {m.get('page_start')}" + (f"-{m.get('page_end')}" if m.get("page_end") != m.get("page_start") else "")
         snippet = " ".join((p.content or "").split())[:160]
-        lines.append(f"  {rank}. {m.get('title', '')} ({m.get('doc_type', '')}, {m.get('region', '')}), {pages}: {snippet}...")
+        lines.append(f"  {rank}. {m.get('title', '')} ({m.get('doc_type', '')}, {region_label(m.get('region', ''))}), "
+                     f"{page_label(m)}: {snippet}...")
     lines.append(f"\n({answer.elapsed_ms:.0f} ms)")
     return "\n".join(lines)
 

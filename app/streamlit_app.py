@@ -9,6 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st  # noqa: E402
 
+from app.answer import page_label, region_label  # noqa: E402
 from app.service import Asker, Filters  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
@@ -50,13 +51,15 @@ if question:
             st.markdown(answer.text)
         else:
             st.info(answer.text)
+        metas = {p.id: p.meta for p in answer.passages}
         for c in answer.citations:
-            with st.expander(f"[{c.n}] {c.title} — {c.region or c.country}, p. {c.page}"):
+            where = page_label(metas.get(c.passage_id, {}), c.page)
+            with st.expander(f"[{c.n}] {c.title} — {region_label(c.region) or c.country}, {where}"):
                 st.markdown(f"> {c.sentence}")
                 st.caption(f"{c.doc_type} · {c.doc_id} · {c.language}")
         st.subheader("Sources")
         for rank, p in enumerate(answer.passages, start=1):
             m = p.meta
-            with st.expander(f"{rank}. {m.get('title', '')} — p. {m.get('page_start')}"):
-                st.write(p.content)
-                st.caption(f"{m.get('doc_type', '')} · {m.get('region', '')} · {m.get('passage_language', '')}")
+            with st.expander(f"{rank}. {m.get('title', '')} — {region_label(m.get('region', ''))}, {page_label(m)}"):
+                st.text(p.content)
+                st.caption(f"{m.get('doc_type', '')} · {m.get('region', '')} · language {m.get('passage_language', '')}")

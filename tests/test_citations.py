@@ -3,7 +3,7 @@ import json
 
 from haystack import Document
 
-from app.answer import NO_ANSWER, Answer, _Candidate, _list_after, number_citations
+from app.answer import NO_ANSWER, Answer, _Candidate, _list_after, number_citations, page_label, region_label
 from nlp.passages import sentence_spans
 
 
@@ -48,3 +48,12 @@ def test_list_introduced_by_a_colon_is_kept_with_its_items():
     ends = [28, 40, 49, 72, 81, len(text)]
     spans = [(s, e, 1, s) for s, e in zip(starts, ends)]
     assert _list_after(spans, 0, text) == 4
+
+
+def test_long_region_lists_and_pageless_text_files_are_labelled_readably():
+    seed = "Baden-Württemberg; Wallonia; Norte; Lombardy; Lithuania"
+    assert region_label(seed) == "Baden-Württemberg; Wallonia; Norte +2 more"
+    assert region_label("Lubelskie") == "Lubelskie"
+    assert page_label({"file_kind": "text", "n_pages": 1}) == "text file, no page numbers"
+    assert page_label({"file_kind": "pdf", "page_start": 12, "page_end": 13}) == "pp. 12-13"
+    assert page_label({"file_kind": "pdf"}, 7) == "p. 7"
