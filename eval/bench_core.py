@@ -68,10 +68,18 @@ def main() -> None:
     rss_ingest_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
+    # A new process answering one question: imports, model and index loading included.
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RIS3_HOME": str(home)}
     t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "app.cli", "ask", QUESTIONS[0], "--json"], env=env, check=True,
+                   capture_output=True, cwd=Path(__file__).resolve().parent.parent)
+    cold_s = time.perf_counter() - t0
+
     asker = Asker(settings)
     asker.warm_up()
-    load_s = time.perf_counter() - t0
     for q in QUESTIONS:  # first pass warms caches
         asker.ask(q)
     plain = []
@@ -93,7 +101,7 @@ def main() -> None:
                    "skipped": report.count("skipped"), "failed": report.count("failed")},
         "ingest": {"seconds": round(ingest_s, 1), "pages_per_s": round(pages / ingest_s, 2),
                    "passages_per_s": round(passages / ingest_s, 2), "peak_rss_mb": round(rss_ingest_mb)},
-        "query": {"questions": len(QUESTIONS), "model_and_index_load_s": round(load_s, 2),
+        "query": {"questions": len(QUESTIONS), "cold_cli_ask_s": round(cold_s, 2),
                   "warm_p50_ms": round(statistics.median(plain), 1), "warm_p95_ms": round(percentile(plain, 95), 1),
                   "filtered_p50_ms": round(statistics.median(filtered), 1),
                   "filtered_p95_ms": round(percentile(filtered, 95), 1)},
