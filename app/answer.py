@@ -274,8 +274,8 @@ def _stemmer():
 
 def content_terms(text: str, idf: Callable[[str], float] | None = None) -> dict[str, float]:
     """Stemmed content words of a question, weighted by rarity in the corpus (BM25 idf) when
-    ``idf`` is given. Terms the corpus does not know, and names or acronyms (DIGIMAT, RIS3CAT),
-    get at least the weight of a rare word."""
+    ``idf`` is given (terms the corpus does not know count as rare); without it, names and
+    acronyms (DIGIMAT, RIS3CAT) weigh 2 and other words 1."""
     stop = _stopwords()
     out: dict[str, float] = {}
     for i, m in enumerate(_TOKEN.finditer(text)):
@@ -284,9 +284,10 @@ def content_terms(text: str, idf: Callable[[str], float] | None = None) -> dict[
             continue
         stem = _stemmer().stemWord(w.lower())
         special = (w.isupper() and len(w) > 1) or any(ch.isdigit() for ch in w) or (i > 0 and w[0].isupper())
-        weight = idf(stem) if idf else 1.0
-        if special or weight == 0.0:
-            weight = max(weight, 2.0 if not idf else 3.0)
+        if idf:
+            weight = idf(stem) or 3.0  # a term the corpus does not know counts as rare
+        else:
+            weight = 2.0 if special else 1.0
         out[stem] = max(out.get(stem, 0.0), weight)
     return out
 
