@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: setup app ingest test bench clean-index
+.PHONY: setup app ingest test bench browser clean-index
 
 setup: $(STAMP)
 
@@ -40,3 +40,8 @@ clean-index:
 # Benchmark of the core path (fresh ingest of the bundled corpus + warm questions).
 bench: setup
 	$(BIN)/python -m eval.bench_core
+
+# Debian's Chromium and chromedriver for the real-browser test (tests/test_browser.py); needs root.
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver)

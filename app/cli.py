@@ -86,19 +86,13 @@ def status(as_json: bool) -> None:
 
     settings = _settings()
     index = service.open_index(settings)
-    docs = index.documents()
+    rows = service.library_rows(index)
     data = {
         "index": str(index.folder),
         "settings": settings.index.as_dict(),
-        "documents": len([d for d in docs if d.status == "ingested"]),
+        "documents": sum(1 for r in rows if r["status"] == "ingested"),
         "passages": index.passage_count(),
-        "files": [
-            {"doc_id": d.doc_id, "file": d.file, "status": d.status, "reason": d.reason, "pages": d.n_pages,
-             "passages": d.n_passages, "title": d.meta.get("title", ""), "doc_type": d.meta.get("doc_type", ""),
-             "region": d.meta.get("region", ""), "language": d.meta.get("language", ""),
-             "inferred": bool(d.meta.get("inferred"))}
-            for d in docs
-        ],
+        "files": rows,
     }
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -18,9 +18,11 @@ def open_index(settings: Settings) -> PassageIndex:
     return PassageIndex(settings.home, settings.index, chroma_url=settings.chroma_url)
 
 
-def ingest(settings: Settings, paths: list[Path] | None = None, progress: bool = True) -> IngestReport:
+def ingest(settings: Settings, paths: list[Path] | None = None, progress: bool = True,
+           on_progress=None) -> IngestReport:
     index = open_index(settings)
-    return ingest_paths(index, paths or [settings.corpus], workers=settings.workers, progress=progress)
+    return ingest_paths(index, paths or [settings.corpus], workers=settings.workers, progress=progress,
+                        on_progress=on_progress)
 
 
 def index_is_current(settings: Settings) -> bool:
@@ -32,6 +34,66 @@ def index_is_current(settings: Settings) -> bool:
     known = {Path(d.meta.get("file_path", "")).resolve(): d.sha256 for d in index.documents()}
     files, _ = discover([settings.corpus])
     return bool(files) and all(known.get(f) == file_sha256(f) for f in files)
+
+
+UPLOAD_TYPES = ("pdf", "docx", "txt", "md", "html", "htm")
+
+
+def library_rows(index: PassageIndex) -> list[dict]:
+    """One row per known file: what the Library page and ``ris3 status`` show."""
+    rows = []
+    for d in index.documents():
+        m = d.meta
+        rows.append({
+            "doc_id": d.doc_id, "title": m.get("title", ""), "doc_type": m.get("doc_type", ""),
+            "region": m.get("region", ""), "country": m.get("country", ""), "language": m.get("language", ""),
+            "year": m.get("year", ""), "pages": d.n_pages, "passages": d.n_passages, "status": d.status,
+            "reason": d.reason, "file": d.file, "file_path": m.get("file_path", ""),
+            "file_kind": m.get("file_kind", ""), "inferred": bool(m.get("inferred")),
+            "publisher": m.get("publisher", ""), "source": m.get("source", ""), "nuts": m.get("nuts", ""),
+        })
+    return rows
+
+
+def save_uploads(settings: Settings, files: list[tuple[str, bytes]], meta: dict[str, str]) -> list[Path]:
+    """Store uploaded files under ``$RIS3_HOME/uploads/`` with a manifest row each (the metadata
+    the user gave), so that they ingest like bundled documents and survive re-ingestion."""
+    import csv
+    import re
+
+    from ingest.manifest import COLUMNS, doc_id_for
+
+    folder = settings.home / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = folder / "manifest.csv"
+    rows: dict[str, dict] = {}
+    if manifest.exists():
+        with manifest.open(encoding="utf-8", newline="") as fh:
+            rows = {r["file"]: r for r in csv.DictReader(fh)}
+    paths = []
+    for name, data in files:
+        safe = re.sub(r"[^\w.\-]+", "_", Path(name).name).strip("._") or "upload"
+        path = folder / safe
+        path.write_bytes(data)
+        paths.append(path)
+        rows[safe] = {c: "" for c in COLUMNS} | {
+            "doc_id": doc_id_for(path), "file": safe, "title": meta.get("title") or Path(name).stem,
+            "doc_type": meta.get("doc_type", ""), "region": meta.get("region", ""), "country": meta.get("country", ""),
+            "year": meta.get("year", ""), "language": meta.get("language", ""), "publisher": meta.get("publisher", ""),
+            "source_repo": "uploaded",
+        }
+    with manifest.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(COLUMNS))
+        w.writeheader()
+        w.writerows(rows.values())
+    return paths
+
+
+def add_documents(settings: Settings, files: list[tuple[str, bytes]], meta: dict[str, str],
+                  on_progress=None) -> IngestReport:
+    """Save uploads and ingest them; a bad file is reported in the report, never raised."""
+    paths = save_uploads(settings, files, meta)
+    return ingest(settings, paths, progress=False, on_progress=on_progress)
 
 
 @dataclass
@@ -53,7 +115,16 @@ class Asker:
         self.retriever = HybridRetriever(self.index)
         self._builder: AnswerBuilder | None = None
 
+    def refresh(self) -> None:
+        """Pick up documents ingested since the index was opened (e.g. an upload)."""
+        self.index.reload()
+        self.retriever = HybridRetriever(self.index)
+        self._builder = None
+
     def warm_up(self) -> None:
+        """Load the models and the index (once; later calls return at once)."""
+        if self._builder is not None:
+            return
         self.retriever.warm_up()
         backend = self.retriever.embedder.embedding_backend
         self._builder = AnswerBuilder(

@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from haystack import Document
 
@@ -26,6 +27,8 @@ from .store import PassageIndex
 log = logging.getLogger(__name__)
 
 IGNORED_NAMES = {MANIFEST_NAME, "README.md", "SOURCES.md"}
+EMBED_CHUNK = 256  # passages embedded between two progress reports
+ProgressCallback = Callable[[str, int, int], None]
 DATA_EXT = {".json", ".csv", ".tsv", ".xlsx"}
 
 
@@ -85,7 +88,10 @@ def ingest_paths(
     workers: int = 2,
     progress: bool = True,
     batch_size: int = 32,
+    on_progress: ProgressCallback | None = None,
 ) -> IngestReport:
+    """Ingest files and folders into ``index``. ``on_progress(stage, done, total)`` is called
+    with stage 'extracting' (pages), 'embedding' (passages) and 'sentences' as work proceeds."""
     started = time.perf_counter()
     report = IngestReport()
     files, roots = discover(paths)
@@ -134,7 +140,8 @@ def ingest_paths(
             report.outcomes.append(FileOutcome(doc_id, rec.file, "removed", "file no longer in the corpus"))
 
     if todo:
-        _process(index, todo, report, known, workers=workers, progress=progress, batch_size=batch_size)
+        _process(index, todo, report, known, workers=workers, progress=progress, batch_size=batch_size,
+                 on_progress=on_progress)
     if report.changed or not (index.folder / "keyword").exists():
         index.rebuild_keyword_index()
     report.seconds = time.perf_counter() - started
@@ -148,10 +155,13 @@ def _record(index, report, known, meta: DocMeta, path: Path, sha: str, status: s
     report.outcomes.append(FileOutcome(meta.doc_id, str(path), status, reason))
 
 
-def _process(index, todo, report, known, *, workers: int, progress: bool, batch_size: int) -> None:
+def _process(index, todo, report, known, *, workers: int, progress: bool, batch_size: int,
+             on_progress: ProgressCallback | None) -> None:
     from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersDocumentEmbedder
 
-    converter = CorpusConverter(workers=workers, progress_bar=progress)
+    notify = on_progress or (lambda stage, done, total: None)
+    converter = CorpusConverter(workers=workers, progress_bar=progress,
+                                progress_callback=lambda done, total: notify("extracting", done, total))
     metas = [{**m.as_meta(), "sha256": sha} for _, m, sha in todo]
     converted = converter.run(sources=[p for p, _, _ in todo], meta=metas)
     failed = {f["doc_id"]: f["reason"] for f in converted["failures"]}
@@ -161,6 +171,9 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
             index.record_status(meta.doc_id, meta.file, sha, "failed", failed[meta.doc_id], {**meta.as_meta(), "file_path": str(path)})
             report.outcomes.append(FileOutcome(meta.doc_id, str(path), "failed", failed[meta.doc_id]))
 
+    pages_by_doc: dict[str, list[tuple[int, str]]] = {}
+    for page in converted["documents"]:
+        pages_by_doc.setdefault(page.meta["doc_id"], []).append((page.meta["page_number"], page.content or ""))
     s = index.settings
     splitter = PassageSplitter(target_words=s.target_words, max_words=s.max_words, min_words=s.min_words)
     passages = LanguageTagger().run(splitter.run(converted["documents"])["documents"])["documents"]
@@ -173,8 +186,12 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
     embedder.warm_up()
     if progress:
         print(f"Embedding {len(passages)} passages ...", flush=True)
-    passages = embedder.run(documents=passages)["documents"]
-    sentence_vectors = _embed_sentences(embedder, passages, batch_size=batch_size * 2, progress=progress)
+    embedded: list[Document] = []
+    for i in range(0, len(passages), EMBED_CHUNK):
+        embedded.extend(embedder.run(documents=passages[i:i + EMBED_CHUNK])["documents"])
+        notify("embedding", len(embedded), len(passages))
+    passages = embedded
+    sentence_vectors = _embed_sentences(embedder, passages, batch_size=batch_size * 2, progress=progress, notify=notify)
 
     by_doc: dict[str, list[Document]] = {}
     for p in passages:
@@ -194,11 +211,12 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
                     "file_kind": first.get("file_kind", "")}
         n_pages = int(first.get("n_pages", 0))
         index.write_document(meta.doc_id, meta.file, sha, doc_meta, n_pages, docs,
-                             {d.id: sentence_vectors[d.id] for d in docs if d.id in sentence_vectors})
+                             {d.id: sentence_vectors[d.id] for d in docs if d.id in sentence_vectors},
+                             pages_by_doc.get(meta.doc_id, []))
         report.outcomes.append(FileOutcome(meta.doc_id, str(path), "ingested", "", n_pages, len(docs)))
 
 
-def _embed_sentences(embedder, passages: list[Document], *, batch_size: int, progress: bool) -> dict:
+def _embed_sentences(embedder, passages: list[Document], *, batch_size: int, progress: bool, notify) -> dict:
     """One embedding per sentence of every passage, so that answering a question needs no
     sentence encoding at query time."""
     import numpy as np
@@ -211,8 +229,13 @@ def _embed_sentences(embedder, passages: list[Document], *, batch_size: int, pro
         texts.extend((p.content or "")[s:e] for s, e, _, _ in spans)
     if progress:
         print(f"Embedding {len(texts)} sentences ...", flush=True)
-    vectors = np.asarray(embedder.embedding_backend.embed(
-        texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress), dtype=np.float32)
+    chunks = []
+    for i in range(0, len(texts), EMBED_CHUNK * 4):
+        chunks.append(np.asarray(embedder.embedding_backend.embed(
+            texts[i:i + EMBED_CHUNK * 4], batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress),
+            dtype=np.float32))
+        notify("sentences", min(i + EMBED_CHUNK * 4, len(texts)), len(texts))
+    vectors = np.vstack(chunks) if chunks else np.zeros((0, 384), dtype=np.float32)
     out, i = {}, 0
     for pid, n in owners:
         out[pid] = vectors[i:i + n]

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-INDEX_SCHEMA_VERSION = 2
+INDEX_SCHEMA_VERSION = 3
 # Bump when extraction, cleaning or passage splitting changes what gets indexed.
 PIPELINE_VERSION = 3
 EMBEDDING_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"

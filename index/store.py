@@ -49,6 +49,12 @@ CREATE TABLE IF NOT EXISTS passages (
     meta TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE TABLE IF NOT EXISTS pages (
+    doc_id TEXT NOT NULL,
+    page INTEGER NOT NULL,         -- 1-based
+    text TEXT NOT NULL,            -- cleaned text; citation offsets point into it
+    PRIMARY KEY (doc_id, page)
+);
 CREATE TABLE IF NOT EXISTS sentence_vectors (
     passage_id TEXT PRIMARY KEY,   -- one float16 row per sentence of the passage, in order
     dim INTEGER NOT NULL,
@@ -144,9 +150,11 @@ class PassageIndex:
             )
 
     def write_document(self, doc_id: str, file: str, sha256: str, meta: dict, n_pages: int, passages: list[Document],
-                       sentence_vectors: dict[str, np.ndarray] | None = None) -> None:
+                       sentence_vectors: dict[str, np.ndarray] | None = None,
+                       pages: list[tuple[int, str]] | None = None) -> None:
         """Replace a document's passages (vectors first, then the record). ``sentence_vectors``
-        maps passage id to one embedding per sentence, used to score answer sentences."""
+        maps passage id to one embedding per sentence, used to score answer sentences; ``pages``
+        are the cleaned page texts that citation offsets point into."""
         from haystack.document_stores.types import DuplicatePolicy
 
         self.delete_document(doc_id, keep_record=True)
@@ -159,6 +167,8 @@ class PassageIndex:
                 "INSERT OR REPLACE INTO passages(id, doc_id, idx, text, meta) VALUES (?,?,?,?,?)",
                 [(p.id, doc_id, p.meta.get("passage_index", 0), p.content, json.dumps(p.meta)) for p in passages],
             )
+            db.executemany("INSERT OR REPLACE INTO pages(doc_id, page, text) VALUES (?,?,?)",
+                           [(doc_id, n, t) for n, t in (pages or [])])
             db.executemany(
                 "INSERT OR REPLACE INTO sentence_vectors(passage_id, dim, vectors) VALUES (?,?,?)",
                 [(pid, int(v.shape[1]), v.astype(np.float16).tobytes()) for pid, v in (sentence_vectors or {}).items()],
@@ -177,9 +187,15 @@ class PassageIndex:
         with self._tx() as db:
             db.execute("DELETE FROM sentence_vectors WHERE passage_id IN (SELECT id FROM passages WHERE doc_id = ?)", (doc_id,))
             db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+            db.execute("DELETE FROM pages WHERE doc_id = ?", (doc_id,))
             if not keep_record:
                 db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         self._docs = None
+
+    def reload(self) -> None:
+        """Forget cached passages and keyword index (another process or instance changed them)."""
+        self._docs = None
+        self._keyword = None
 
     # -- passages and keyword index ---------------------------------------------------------
     def passages(self) -> dict[str, Document]:
@@ -198,6 +214,11 @@ class PassageIndex:
             f"SELECT passage_id, dim, vectors FROM sentence_vectors WHERE passage_id IN ({marks})", passage_ids
         ).fetchall()
         return {pid: np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32) for pid, dim, blob in rows}
+
+    def page_text(self, doc_id: str, page: int) -> str | None:
+        """Cleaned text of one page (None when the page has no text or does not exist)."""
+        row = self._db.execute("SELECT text FROM pages WHERE doc_id = ? AND page = ?", (doc_id, page)).fetchone()
+        return row[0] if row else None
 
     def passage_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]

@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from haystack import Document, component
 
@@ -75,13 +75,17 @@ class CorpusConverter:
 
     :param workers: worker processes for extraction (0 = in this process).
     :param progress_bar: show a tqdm bar over pages.
+    :param progress_callback: called as ``(pages_done, pages_total)`` as pages are extracted
+        (for front ends that draw their own progress).
     """
 
-    def __init__(self, workers: int = 2, progress_bar: bool = True):
+    def __init__(self, workers: int = 2, progress_bar: bool = True,
+                 progress_callback: Callable[[int, int], None] | None = None):
         if workers < 0:
             raise ValueError(f"workers must be >= 0, got {workers}")
         self.workers = workers
         self.progress_bar = progress_bar
+        self.progress_callback = progress_callback
 
     @component.output_types(documents=list[Document], failures=list[dict])
     def run(self, sources: list[Path], meta: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -125,6 +129,14 @@ class CorpusConverter:
 
         total = sum((last - first + 1) if kind == "pdf" else 1 for _, kind, _, first, last in tasks)
         bar = tqdm(total=total, unit="page", desc="Extracting", disable=not self.progress_bar)
+        if self.progress_callback:
+            callback, update = self.progress_callback, bar.update
+
+            def report(n: int) -> None:
+                update(n)
+                callback(bar.n, total)
+
+            bar.update = report  # type: ignore[method-assign]
         try:
             if self.workers and len(tasks) > 1:
                 with ProcessPoolExecutor(max_workers=min(self.workers, os.cpu_count() or 1)) as pool:

@@ -1,0 +1,67 @@
+"""Ask page: a conversation whose answers cite document, page and region."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app.answer import Answer, page_label, region_label
+from app.service import Asker, Filters
+
+from .common import marked, open_reader
+
+EXAMPLES = (
+    "How does DIGIMAT relate to the South Moravian RIS3?",
+    "What are the RIS3CAT priority domains?",
+    "How should an EDP focus group be organised?",
+)
+
+
+def render(asker: Asker, filters: Filters) -> None:
+    st.title("Ask the corpus")
+    st.caption("Answers are sentences taken from the documents; each one is cited. Nothing leaves this machine.")
+    history: list[tuple[str, Answer | str]] = st.session_state.setdefault("history", [])
+    if not history:
+        st.markdown("Try: " + " · ".join(f"*{q}*" for q in EXAMPLES))
+    for i, (question, answer) in enumerate(history):
+        _show_turn(i, question, answer)
+    question = st.chat_input("Ask about strategies, programmes, hubs, EDP ...")
+    if question:
+        with st.spinner("Searching the documents ..."):
+            try:
+                result: Answer | str = asker.ask(question, filters)
+            except ValueError as exc:
+                result = str(exc)
+        history.append((question, result))
+        _show_turn(len(history) - 1, question, result)
+
+
+def _show_turn(i: int, question: str, answer: Answer | str) -> None:
+    with st.chat_message("user"):
+        st.write(question)
+    with st.chat_message("assistant"):
+        if isinstance(answer, str):
+            st.error(answer)
+            return
+        if answer.answered:
+            st.markdown(answer.text)
+        else:
+            st.info(answer.text)
+        metas = {p.id: p for p in answer.passages}
+        for c in answer.citations:
+            passage = metas.get(c.passage_id)
+            meta = passage.meta if passage else {}
+            label = f"[{c.n}] {c.title} — {region_label(c.region) or c.country}, {page_label(meta, c.page)}"
+            with st.expander(label):
+                if passage is not None:
+                    st.markdown(marked(passage.content or "", *c.span))
+                st.caption(f"{c.doc_type} · {c.region or c.country} · {c.doc_id} · language {c.language}")
+                st.button("Open page", key=f"open-{i}-{c.n}", on_click=open_reader,
+                          args=(c.doc_id, c.page, c.sentence, c.page_offset))
+        with st.expander(f"Sources ({len(answer.passages)} passages, {answer.elapsed_ms:.0f} ms)"):
+            for rank, p in enumerate(answer.passages, start=1):
+                m = p.meta
+                st.markdown(f"**{rank}. {m.get('title', '')}** — {region_label(m.get('region', ''))}, "
+                            f"{page_label(m)} · {m.get('doc_type', '')} · {m.get('passage_language', '')}")
+                st.text((p.content or "")[:600])
+                st.button("Open page", key=f"src-{i}-{rank}", on_click=open_reader,
+                          args=(m.get("doc_id", ""), m.get("page_start", 1)))
+

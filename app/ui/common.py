@@ -1,0 +1,80 @@
+"""What every page shares: the cached Asker, navigation state, the filter sidebar."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app.service import Asker, Filters, ingest, library_rows
+from app.settings import Settings
+
+PAGES = ("Ask", "Read", "Library", "Add documents")
+FILTER_FIELDS = (("region", "Region"), ("country", "Country"), ("doc_type", "Document type"),
+                 ("language", "Language"), ("year", "Year"), ("doc_id", "Document"))
+
+
+@st.cache_resource(show_spinner=False)
+def get_asker(settings: Settings) -> Asker:
+    """One Asker (models and index loaded once) per settings, shared by all sessions."""
+    return Asker(settings)
+
+
+def ensure_index(asker: Asker) -> None:
+    """First run: ingest the bundled corpus with a progress bar before anything else."""
+    if asker.index.passage_count() > 0:
+        return
+    st.info("First run: indexing the bundled corpus. This takes a few minutes, once.")
+    bar = st.progress(0.0, text="Starting ...")
+    labels = {"extracting": "Reading pages", "embedding": "Embedding passages", "sentences": "Embedding sentences"}
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"{labels.get(stage, stage)}: {done} / {total}")
+
+    report = ingest(asker.settings, progress=False, on_progress=on_progress)
+    bar.empty()
+    asker.refresh()
+    st.success(f"Indexed {report.count('ingested')} documents in {report.seconds:.0f} s.")
+
+
+def open_reader(doc_id: str, page: int, highlight: str = "", offset: int | None = None) -> None:
+    """Button callback: show a page in the Read view."""
+    st.session_state["reader"] = {"doc_id": doc_id, "page": int(page), "highlight": highlight, "offset": offset}
+    st.session_state["nav"] = "Read"
+
+
+def clear_filters() -> None:
+    for key, _ in FILTER_FIELDS:
+        st.session_state[f"filter_{key}"] = []
+
+
+def filter_sidebar(asker: Asker) -> Filters:
+    rows = [r for r in library_rows(asker.index) if r["status"] == "ingested"]
+    options = {
+        "region": sorted({p.strip() for r in rows for p in r["region"].split(";") if p.strip()}),
+        "country": sorted({r["country"] for r in rows if r["country"]}),
+        "doc_type": sorted({r["doc_type"] for r in rows if r["doc_type"]}),
+        "language": sorted({r["language"] for r in rows if r["language"]}),
+        "year": sorted({r["year"] for r in rows if r["year"]}),
+        "doc_id": sorted(r["doc_id"] for r in rows),
+    }
+    titles = {r["doc_id"]: r["title"] for r in rows}
+    st.sidebar.header("Filters")
+    chosen: dict[str, list[str]] = {}
+    for key, label in FILTER_FIELDS:
+        fmt = (lambda d: titles.get(d, d)) if key == "doc_id" else str
+        chosen[key] = st.sidebar.multiselect(label, options[key], key=f"filter_{key}", format_func=fmt)
+    active = [(label, v) for key, label in FILTER_FIELDS for v in chosen[key]]
+    if active:
+        st.sidebar.markdown(" ".join(f":blue-badge[{label}: {titles.get(v, v)}]" for label, v in active))
+        st.sidebar.button("Clear filters", on_click=clear_filters)
+    return Filters(**{k: ",".join(v) or None for k, v in chosen.items()})
+
+
+def md_escape(text: str) -> str:
+    """Plain text safe inside markdown (no accidental emphasis, links or directives)."""
+    for ch in "\\`*_[]<>#:$~|":
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("\n", "  \n")
+
+
+def marked(text: str, start: int, end: int) -> str:
+    """Markdown of ``text`` with ``text[start:end]`` highlighted."""
+    return md_escape(text[:start]) + ":orange-background[" + md_escape(text[start:end]) + "]" + md_escape(text[end:])

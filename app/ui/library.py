@@ -1,0 +1,35 @@
+"""Library page: every known file with its metadata and ingestion status."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app.service import Asker, library_rows
+
+from .common import open_reader
+
+COLUMNS = {"title": "Title", "doc_type": "Type", "region": "Region", "country": "Country", "language": "Language",
+           "year": "Year", "pages": "Pages", "passages": "Passages", "status": "Status", "reason": "Reason"}
+
+
+def render(asker: Asker) -> None:
+    st.title("Library")
+    rows = library_rows(asker.index)
+    ingested = [r for r in rows if r["status"] == "ingested"]
+    st.caption(f"{len(ingested)} documents indexed, {asker.index.passage_count()} passages; "
+               f"{len(rows) - len(ingested)} files skipped or failed (reason shown).")
+    query = st.text_input("Search titles, regions, countries, types", key="library_query").strip().lower()
+    shown = [r for r in rows if not query or query in " ".join(str(r[k]) for k in COLUMNS).lower()]
+    st.dataframe([{label: r[key] for key, label in COLUMNS.items()} for r in shown],
+                 hide_index=True, width="stretch")
+    readable = [r for r in shown if r["status"] == "ingested"]
+    if not readable:
+        return
+    titles = {r["doc_id"]: r["title"] for r in readable}
+    doc_id = st.selectbox("Open a document", list(titles), format_func=titles.get, key="library_doc")
+    row = next(r for r in readable if r["doc_id"] == doc_id)
+    meta = {k: row[k] for k in ("doc_id", "title", "doc_type", "region", "nuts", "country", "language", "year",
+                                "publisher", "source", "file", "pages", "passages")}
+    if row["inferred"]:
+        st.warning("This file has no manifest row: its metadata was inferred from the file.")
+    st.table([{"field": k, "value": str(v)} for k, v in meta.items()])
+    st.button("Read it page by page", on_click=open_reader, args=(doc_id, 1), key="library_read")
