@@ -62,7 +62,7 @@ def test_open_page_shows_the_cited_pdf_page_with_the_sentence_marked(app):
     _button(app, "Open page").click().run()
     assert not app.exception
     assert app.sidebar.radio(key="nav").value == "Read"
-    assert app.title[0].value == "Regional Innovation Strategy of the Lubelskie Voivodeship 2030"
+    assert app.header[0].value == "Regional Innovation Strategy of the Lubelskie Voivodeship 2030"
     assert any(m.value.startswith("**Page ") for m in app.markdown)
     assert app.get("image"), "the page image is shown"
     assert any(":orange-background[" in m.value for m in app.markdown), "the cited sentence is marked in the text"

@@ -19,11 +19,11 @@ def render(asker: Asker, filters: Filters) -> None:
     st.title("Ask the corpus")
     st.caption("Answers are sentences taken from the documents; each one is cited. Nothing leaves this machine.")
     history: list[tuple[str, Answer | str]] = st.session_state.setdefault("history", [])
-    if not history:
+    question = st.chat_input("Ask about strategies, programmes, hubs, EDP ...")  # pinned to the bottom
+    if not history and not question:
         st.markdown("Try: " + " · ".join(f"*{q}*" for q in EXAMPLES))
-    for i, (question, answer) in enumerate(history):
-        _show_turn(i, question, answer)
-    question = st.chat_input("Ask about strategies, programmes, hubs, EDP ...")
+    for i, (past, answer) in enumerate(history):
+        _show_turn(i, past, answer)
     if question:
         with st.spinner("Searching the documents ..."):
             try:

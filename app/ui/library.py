@@ -19,8 +19,11 @@ def render(asker: Asker) -> None:
                f"{len(rows) - len(ingested)} files skipped or failed (reason shown).")
     query = st.text_input("Search titles, regions, countries, types", key="library_query").strip().lower()
     shown = [r for r in rows if not query or query in " ".join(str(r[k]) for k in COLUMNS).lower()]
-    st.dataframe([{label: r[key] for key, label in COLUMNS.items()} for r in shown],
-                 hide_index=True, width="stretch")
+    shown.sort(key=lambda r: (r["status"] != "ingested", r["doc_type"], r["title"]))
+    narrow = {label: st.column_config.Column(width="small") for key, label in COLUMNS.items()
+              if key in ("doc_type", "country", "language", "year", "pages", "passages", "status")}
+    st.dataframe([{label: r[key] for key, label in COLUMNS.items()} for r in shown], hide_index=True,
+                 width="stretch", column_config={"Title": st.column_config.Column(width="large"), **narrow})
     readable = [r for r in shown if r["status"] == "ingested"]
     if not readable:
         return

@@ -26,7 +26,7 @@ def render(asker: Asker) -> None:
     row = rows[doc_id]
     n_pages = max(int(row["pages"] or 1), 1)
     page = min(max(int(state["page"]), 1), n_pages)
-    st.title(row["title"])
+    st.header(row["title"])
     st.caption(f"{row['doc_type']} · {region_label(row['region']) or row['country']} · {row['country']} · "
                f"{row['year'] or 'year unknown'} · language {row['language']} · {row['file']}")
 
@@ -43,16 +43,21 @@ def render(asker: Asker) -> None:
         dl_col.download_button("Download original", path.read_bytes(), file_name=path.name)
 
     highlight = state.get("highlight") or ""
-    if row["file_kind"] == "pdf" and path.exists():
-        try:
-            image, found = render_pdf_page(path, page, highlight or None)
-        except Exception as exc:  # a page the renderer cannot draw: say so, show the text
-            st.warning(f"Cannot draw page {page} of {path.name}: {exc}")
-        else:
-            if highlight and not found:
-                st.caption("The cited sentence could not be located on the page image; it is marked in the text below.")
-            st.image(image, width=760)
-    _page_text(asker, doc_id, page, highlight, state.get("offset"))
+    if highlight:
+        st.info(f"Cited: “{highlight}”")
+    image_col, text_col = st.columns([3, 2]) if row["file_kind"] == "pdf" else (None, st.container())
+    if image_col is not None and path.exists():
+        with image_col:
+            try:
+                image, found = render_pdf_page(path, page, highlight or None)
+            except Exception as exc:  # a page the renderer cannot draw: say so, show the text
+                st.warning(f"Cannot draw page {page} of {path.name}: {exc}")
+            else:
+                if highlight and not found:
+                    st.caption("The cited sentence could not be located on the page image; it is marked in the text.")
+                st.image(image, width="stretch")
+    with text_col:
+        _page_text(asker, doc_id, page, highlight, state.get("offset"))
 
 
 def _page_text(asker: Asker, doc_id: str, page: int, highlight: str, offset: int | None) -> None:
