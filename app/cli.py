@@ -17,6 +17,8 @@ FILTER_HELP = {
     "language": "Only documents in this language (ISO code, e.g. en, de).",
     "year": "Only documents of this year.",
     "doc_id": "Only this document (see 'ris3 status').",
+    "tag": "Only passages tagged with this concept or domain id, e.g. support.living_lab, domain.health "
+           "(comma = any of; 'ris3 tags' lists them).",
 }
 
 
@@ -101,7 +103,56 @@ def status(as_json: bool) -> None:
     click.echo(f"{data['documents']} documents, {data['passages']} passages")
     for f in data["files"]:
         extra = f" ({f['reason']})" if f["reason"] else ""
-        click.echo(f"  {f['status']:8} {f['doc_id']:45} {f['pages']:>4} p {f['passages']:>5} passages{extra}")
+        top = ", ".join(f"{t.split('.', 1)[-1]} {n}" for t, n in list(f["tag_counts"].items())[:4])
+        tags = f"  [{top}]" if top else ""
+        click.echo(f"  {f['status']:8} {f['doc_id']:45} {f['pages']:>4} p {f['passages']:>5} passages{extra}{tags}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def tags(as_json: bool) -> None:
+    """List the concept and domain ids the tagger uses (for --tag), with their labels."""
+    from nlp.tagging import load_lexicon, load_taxonomy, tagging_version
+
+    concepts = [{"id": c.id, "label": c.label, "group": c.group, "languages": sorted(c.variants),
+                 "acronyms": c.acronyms, "policy": c.policy} for c in load_lexicon()[1]]
+    domains = [{"id": d.id, "label": d.label, "nace": d.nace} for d in load_taxonomy()[1]]
+    if as_json:
+        click.echo(json.dumps({"version": tagging_version(), "concepts": concepts, "domains": domains},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"tagging version {tagging_version()}")
+    for c in concepts:
+        click.echo(f"  {c['id']:32} {c['label']} ({len(c['languages'])} languages)")
+    for d in domains:
+        click.echo(f"  {d['id']:32} {d['label']}" + (f" (NACE {d['nace']})" if d["nace"] else ""))
+
+
+@cli.group("eval")
+def eval_group() -> None:
+    """Measure quality against the gold sets in eval/."""
+
+
+@eval_group.command("tags")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gold JSONL (default: eval/gold/tags.jsonl).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+def eval_tags(gold: Path | None, as_json: bool) -> None:
+    """Precision, recall and F1 of the tagger per concept and per domain; written to eval/results/."""
+    from eval.tags import GOLD, evaluate, write
+
+    result = evaluate(gold or GOLD)
+    out = write(result)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result['passages']} passages from {result['documents']} documents, tagging {result['tagging_version']}")
+    click.echo(f"{'':34}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>5}{'FN':>5}")
+    rows = list(result["concepts"].items()) + [("support structures (micro)", result["support_structures_micro"])]
+    rows += list(result["domains"].items()) + [("domains (micro)", result["domains_micro"])]
+    for name, m in rows:
+        click.echo(f"{name:34}{m['precision']:7.3f}{m['recall']:7.3f}{m['f1']:7.3f}{m['tp']:6}{m['fp']:5}{m['fn']:5}")
+    click.echo(f"written to {out}")
 
 
 def _filter_options(fn):
@@ -117,7 +168,7 @@ def _filter_options(fn):
 @click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSONL file: one {\"id\", \"question\", optional filters} a line; prints one JSON result a line.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (stable shape, see README).")
-def ask(question, top_k, region, country, doc_type, language, year, doc_id, batch, as_json) -> None:
+def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag, batch, as_json) -> None:
     """Answer QUESTION from the index with numbered citations (document, page, region).
 
     The answer is extractive: 1-4 sentences taken from the best passages. When nothing answers
@@ -132,7 +183,7 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, batc
     if batch:
         _ask_batch(asker, batch, top_k)
         return
-    filters = service.Filters(region, country, doc_type, language, year, doc_id)
+    filters = service.Filters(region, country, doc_type, language, year, doc_id, tag)
     try:
         answer = asker.ask(question, filters, top_k)
     except ValueError as exc:

@@ -51,6 +51,7 @@ def library_rows(index: PassageIndex) -> list[dict]:
             "reason": d.reason, "file": d.file, "file_path": m.get("file_path", ""),
             "file_kind": m.get("file_kind", ""), "inferred": bool(m.get("inferred")),
             "publisher": m.get("publisher", ""), "source": m.get("source", ""), "nuts": m.get("nuts", ""),
+            "tag_counts": m.get("tag_counts", {}), "domain_shares": m.get("domain_shares", {}),
         })
     return rows
 
@@ -104,6 +105,7 @@ class Filters:
     language: str | None = None
     year: str | None = None
     doc_id: str | None = None
+    tag: str | None = None  # concept or domain ids, comma = any of
 
 
 class Asker:

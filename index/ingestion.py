@@ -20,6 +20,7 @@ from ingest.extract import SUPPORTED_EXT
 from ingest.manifest import MANIFEST_NAME, DocMeta, infer_meta, load_manifest
 from nlp.language import LanguageTagger
 from nlp.passages import PassageSplitter, sentence_spans
+from nlp.tagging import PassageTagger, document_profile, tagging_version
 
 from .settings import local_model_path
 from .store import PassageIndex
@@ -139,9 +140,12 @@ def ingest_paths(
             index.delete_document(doc_id)
             report.outcomes.append(FileOutcome(doc_id, rec.file, "removed", "file no longer in the corpus"))
 
+    if index.passage_count() and index.tagging_version() != tagging_version():
+        retag(index, progress=progress)  # lexicon or taxonomy changed: new tags, same vectors
     if todo:
         _process(index, todo, report, known, workers=workers, progress=progress, batch_size=batch_size,
                  on_progress=on_progress)
+    index.set_tagging_version(tagging_version())
     if report.changed or not (index.folder / "keyword").exists():
         index.rebuild_keyword_index()
     report.seconds = time.perf_counter() - started
@@ -177,6 +181,7 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
     s = index.settings
     splitter = PassageSplitter(target_words=s.target_words, max_words=s.max_words, min_words=s.min_words)
     passages = LanguageTagger().run(splitter.run(converted["documents"])["documents"])["documents"]
+    passages = PassageTagger().run(passages)["documents"]
     if not passages:
         return
     embedder = SentenceTransformersDocumentEmbedder(
@@ -208,7 +213,7 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
         first = docs[0].meta
         doc_meta = {**meta.as_meta(), "file_path": str(path), "title": first.get("title", meta.title),
                     "language": first.get("language", ""), "language_detected": first.get("language_detected", ""),
-                    "file_kind": first.get("file_kind", "")}
+                    "file_kind": first.get("file_kind", ""), **document_profile(docs)}
         n_pages = int(first.get("n_pages", 0))
         index.write_document(meta.doc_id, meta.file, sha, doc_meta, n_pages, docs,
                              {d.id: sentence_vectors[d.id] for d in docs if d.id in sentence_vectors},
@@ -241,3 +246,19 @@ def _embed_sentences(embedder, passages: list[Document], *, batch_size: int, pro
         out[pid] = vectors[i:i + n]
         i += n
     return out
+
+
+def retag(index: PassageIndex, progress: bool = True) -> int:
+    """Re-tag every stored passage with the current lexicon and taxonomy, without re-embedding.
+    Returns the number of passages re-tagged."""
+    passages = list(index.passages().values())
+    if progress:
+        print(f"Re-tagging {len(passages)} passages (lexicon or taxonomy changed) ...", flush=True)
+    tagged = PassageTagger().run(passages)["documents"]
+    index.update_passage_meta(tagged)
+    by_doc: dict[str, list[Document]] = {}
+    for p in tagged:
+        by_doc.setdefault(p.meta["doc_id"], []).append(p)
+    for doc_id, docs in by_doc.items():
+        index.update_document_meta(doc_id, document_profile(docs))
+    return len(tagged)

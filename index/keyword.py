@@ -19,10 +19,12 @@ def _stemmer():
 
 
 def keyword_text(doc: Document) -> str:
-    """What the keyword index reads: the passage, plus title and region so that questions naming
-    a document or region find it."""
+    """What the keyword index reads: the passage, plus title, region and the English names of the
+    concepts tagged in it, so that questions naming a document, a region or a concept ("living
+    lab" for a German "Reallabor") find it."""
     m = doc.meta
-    return f"{m.get('title', '')}\n{m.get('region', '')}\n{doc.content or ''}"
+    concepts = " ".join(t.split(".", 1)[-1].replace("_", " ") for t in m.get("tags", []))
+    return f"{m.get('title', '')}\n{m.get('region', '')}\n{concepts}\n{doc.content or ''}"
 
 
 class KeywordIndex:

@@ -49,6 +49,10 @@ CREATE TABLE IF NOT EXISTS passages (
     meta TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pages (
     doc_id TEXT NOT NULL,
     page INTEGER NOT NULL,         -- 1-based
@@ -192,6 +196,47 @@ class PassageIndex:
                 db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         self._docs = None
 
+    def tagging_version(self) -> str:
+        """Version of the lexicon and taxonomy the stored tags come from ('' when none yet)."""
+        row = self._db.execute("SELECT value FROM kv WHERE key = 'tagging_version'").fetchone()
+        return row[0] if row else ""
+
+    def set_tagging_version(self, version: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO kv(key, value) VALUES ('tagging_version', ?)", (version,))
+
+    def update_passage_meta(self, passages: list[Document]) -> None:
+        """New metadata for stored passages (e.g. re-tagging): SQLite and Chroma, vectors untouched."""
+        collection = self.chroma_collection()
+        batch = 1000
+        for i in range(0, len(passages), batch):
+            chunk = passages[i:i + batch]
+            metas = [self.document_store._convert_document_to_chroma(p)["metadatas"][0] for p in chunk]
+            # Chroma merges metadata on update: keys the passage no longer has are removed (None).
+            old = collection.get(ids=[p.id for p in chunk], include=["metadatas"])
+            stale = {pid: m for pid, m in zip(old["ids"], old["metadatas"] or [])}
+            for p, m in zip(chunk, metas):
+                for key in stale.get(p.id) or {}:
+                    if key not in m:
+                        m[key] = None
+            collection.update(ids=[p.id for p in chunk], metadatas=metas)
+        with self._tx() as db:
+            db.executemany("UPDATE passages SET meta = ? WHERE id = ?", [(json.dumps(p.meta), p.id) for p in passages])
+        self._docs = None
+
+    def update_document_meta(self, doc_id: str, values: dict) -> None:
+        rec = self.document(doc_id)
+        if rec is None:
+            return
+        with self._tx() as db:
+            db.execute("UPDATE documents SET meta = ? WHERE doc_id = ?", (json.dumps({**rec.meta, **values}), doc_id))
+
+    def chroma_collection(self):
+        """The underlying chromadb collection (for metadata updates Haystack's store lacks)."""
+        store = self.document_store
+        store._ensure_initialized()
+        return store._collection
+
     def reload(self) -> None:
         """Forget cached passages and keyword index (another process or instance changed them)."""
         self._docs = None
@@ -238,11 +283,21 @@ class PassageIndex:
 
     # -- filters ----------------------------------------------------------------------------
     def resolve_filters(self, **criteria: str | None) -> dict[str, Any] | None:
-        """Turn user filters (region, country, doc_type, language, year, doc_id) into a Haystack
-        filter on ``meta.doc_id``. Region matches any of a document's regions, case-insensitively,
-        by substring ("moravia" matches "South Moravia"); the others match exactly (case-insensitive).
-        Raises ValueError naming the filter when no document matches."""
-        active = {k: v for k, v in criteria.items() if v}
+        """Turn user filters (region, country, doc_type, language, year, doc_id, tag) into a Haystack
+        filter. Document fields become a filter on ``meta.doc_id``: region matches any of a
+        document's regions, case-insensitively, by substring ("moravia" matches "South Moravia");
+        the others match exactly (case-insensitive). ``tag`` (concept or domain ids, comma = any
+        of) keeps passages tagged with one of them. Raises ValueError naming the filter when no
+        document matches or a tag id is unknown."""
+        tags = criteria.pop("tag", None)
+        tag_filter = _tag_filter(tags) if tags else None
+        doc_filter = self._doc_filter({k: v for k, v in criteria.items() if v})
+        parts = [f for f in (doc_filter, tag_filter) if f]
+        if len(parts) == 2:
+            return {"operator": "AND", "conditions": parts}
+        return parts[0] if parts else None
+
+    def _doc_filter(self, active: dict[str, str]) -> dict[str, Any] | None:
         if not active:
             return None
         docs = [d for d in self.documents() if d.status == "ingested"]
@@ -265,6 +320,18 @@ class PassageIndex:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _tag_filter(tags: str) -> dict[str, Any]:
+    from nlp.tagging import flag, load_lexicon, load_taxonomy
+
+    known = [c.id for c in load_lexicon()[1]] + [d.id for d in load_taxonomy()[1]]
+    wanted = [t.strip() for t in tags.split(",") if t.strip()]
+    for t in wanted:
+        if t not in known:
+            raise ValueError(f"unknown tag {t!r}; known tags: {', '.join(known)}")
+    conditions = [{"field": f"meta.{flag(t)}", "operator": "==", "value": True} for t in wanted]
+    return conditions[0] if len(conditions) == 1 else {"operator": "OR", "conditions": conditions}
 
 
 def _field(key: str, doc: DocumentRecord) -> str:

@@ -8,12 +8,17 @@ from app.service import Asker, library_rows
 from .common import open_reader
 
 COLUMNS = {"title": "Title", "doc_type": "Type", "region": "Region", "country": "Country", "language": "Language",
-           "year": "Year", "pages": "Pages", "passages": "Passages", "status": "Status", "reason": "Reason"}
+           "year": "Year", "pages": "Pages", "passages": "Passages", "tags": "Most mentioned", "status": "Status",
+           "reason": "Reason"}
+
+
+def _top_tags(row: dict, most: int = 3) -> str:
+    return ", ".join(f"{t.split('.', 1)[-1].replace('_', ' ')} {n}" for t, n in list(row["tag_counts"].items())[:most])
 
 
 def render(asker: Asker) -> None:
     st.title("Library")
-    rows = library_rows(asker.index)
+    rows = [{**r, "tags": _top_tags(r)} for r in library_rows(asker.index)]
     ingested = [r for r in rows if r["status"] == "ingested"]
     st.caption(f"{len(ingested)} documents indexed, {asker.index.passage_count()} passages; "
                f"{len(rows) - len(ingested)} files skipped or failed (reason shown).")
@@ -32,6 +37,9 @@ def render(asker: Asker) -> None:
     row = next(r for r in readable if r["doc_id"] == doc_id)
     meta = {k: row[k] for k in ("doc_id", "title", "doc_type", "region", "nuts", "country", "language", "year",
                                 "publisher", "source", "file", "pages", "passages")}
+    meta["terms mentioned"] = ", ".join(f"{t} {n}" for t, n in row["tag_counts"].items()) or "none"
+    meta["priority domains (share of text)"] = ", ".join(
+        f"{d.split('.', 1)[-1]} {share:.0%}" for d, share in row["domain_shares"].items()) or "none found"
     if row["inferred"]:
         st.warning("This file has no manifest row: its metadata was inferred from the file.")
     st.table([{"field": k, "value": str(v)} for k, v in meta.items()])
