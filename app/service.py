@@ -22,7 +22,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, progress: bool =
            on_progress=None) -> IngestReport:
     index = open_index(settings)
     return ingest_paths(index, paths or [settings.corpus], workers=settings.workers, progress=progress,
-                        on_progress=on_progress)
+                        on_progress=on_progress, hub_catalogue=settings.hub_catalogue)
 
 
 def index_is_current(settings: Settings) -> bool:
@@ -52,6 +52,7 @@ def library_rows(index: PassageIndex) -> list[dict]:
             "file_kind": m.get("file_kind", ""), "inferred": bool(m.get("inferred")),
             "publisher": m.get("publisher", ""), "source": m.get("source", ""), "nuts": m.get("nuts", ""),
             "tag_counts": m.get("tag_counts", {}), "domain_shares": m.get("domain_shares", {}),
+            "org_counts": m.get("org_counts", {}),
         })
     return rows
 

@@ -31,6 +31,11 @@ class Settings:
     answer_threshold: float = 0.5
     index: IndexSettings = field(default_factory=IndexSettings)
 
+    @property
+    def hub_catalogue(self) -> Path:
+        """The JRC DIH catalogue of the corpus: its hubs are recognised in passages."""
+        return self.corpus / "data" / "jrc-dih-catalogue.json"
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = dict(os.environ if env is None else env)

@@ -90,9 +90,12 @@ def ingest_paths(
     progress: bool = True,
     batch_size: int = 32,
     on_progress: ProgressCallback | None = None,
+    hub_catalogue: Path | None = None,
 ) -> IngestReport:
     """Ingest files and folders into ``index``. ``on_progress(stage, done, total)`` is called
-    with stage 'extracting' (pages), 'embedding' (passages) and 'sentences' as work proceeds."""
+    with stage 'extracting' (pages), 'embedding' (passages) and 'sentences' as work proceeds.
+    ``hub_catalogue``: the JRC DIH catalogue JSON, so that passages are linked to its hubs."""
+    catalogue = str(hub_catalogue) if hub_catalogue and Path(hub_catalogue).exists() else None
     started = time.perf_counter()
     report = IngestReport()
     files, roots = discover(paths)
@@ -140,12 +143,12 @@ def ingest_paths(
             index.delete_document(doc_id)
             report.outcomes.append(FileOutcome(doc_id, rec.file, "removed", "file no longer in the corpus"))
 
-    if index.passage_count() and index.tagging_version() != tagging_version():
-        retag(index, progress=progress)  # lexicon or taxonomy changed: new tags, same vectors
+    if index.passage_count() and index.tagging_version() != tagging_version(catalogue):
+        retag(index, progress=progress, catalogue=catalogue)  # lexicon/taxonomy/orgs changed: new tags, same vectors
     if todo:
         _process(index, todo, report, known, workers=workers, progress=progress, batch_size=batch_size,
-                 on_progress=on_progress)
-    index.set_tagging_version(tagging_version())
+                 on_progress=on_progress, catalogue=catalogue)
+    index.set_tagging_version(tagging_version(catalogue))
     if report.changed or not (index.folder / "keyword").exists():
         index.rebuild_keyword_index()
     report.seconds = time.perf_counter() - started
@@ -160,7 +163,7 @@ def _record(index, report, known, meta: DocMeta, path: Path, sha: str, status: s
 
 
 def _process(index, todo, report, known, *, workers: int, progress: bool, batch_size: int,
-             on_progress: ProgressCallback | None) -> None:
+             on_progress: ProgressCallback | None, catalogue: str | None) -> None:
     from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersDocumentEmbedder
 
     notify = on_progress or (lambda stage, done, total: None)
@@ -181,7 +184,7 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
     s = index.settings
     splitter = PassageSplitter(target_words=s.target_words, max_words=s.max_words, min_words=s.min_words)
     passages = LanguageTagger().run(splitter.run(converted["documents"])["documents"])["documents"]
-    passages = PassageTagger().run(passages)["documents"]
+    passages = PassageTagger(catalogue_path=catalogue).run(passages)["documents"]
     if not passages:
         return
     embedder = SentenceTransformersDocumentEmbedder(
@@ -248,13 +251,13 @@ def _embed_sentences(embedder, passages: list[Document], *, batch_size: int, pro
     return out
 
 
-def retag(index: PassageIndex, progress: bool = True) -> int:
+def retag(index: PassageIndex, progress: bool = True, catalogue: str | None = None) -> int:
     """Re-tag every stored passage with the current lexicon and taxonomy, without re-embedding.
     Returns the number of passages re-tagged."""
     passages = list(index.passages().values())
     if progress:
         print(f"Re-tagging {len(passages)} passages (lexicon or taxonomy changed) ...", flush=True)
-    tagged = PassageTagger().run(passages)["documents"]
+    tagged = PassageTagger(catalogue_path=catalogue).run(passages)["documents"]
     index.update_passage_meta(tagged)
     by_doc: dict[str, list[Document]] = {}
     for p in tagged:

@@ -28,6 +28,7 @@ TERMS_FILE = LEXICON_DIR / "terms.jsonl"
 DOMAINS_FILE = LEXICON_DIR / "domains.jsonl"
 SPANS_KEY = "ris3_terms"
 DOMAIN_SPANS_KEY = "ris3_domains"
+ORG_SPANS_KEY = "ris3_orgs"
 
 
 @dataclass(frozen=True)
@@ -77,21 +78,27 @@ def load_taxonomy(path: Path = DOMAINS_FILE) -> tuple[str, tuple[DomainDef, ...]
     return header["taxonomy_version"], tuple(DomainDef(**row) for row in rows)
 
 
-def tagging_version() -> str:
-    """Changes whenever the lexicon or the taxonomy changes: stored passages are then re-tagged."""
-    return f"terms-{load_lexicon()[0]}+domains-{load_taxonomy()[0]}"
+def tagging_version(catalogue: str | None = None) -> str:
+    """Changes whenever the lexicon, the taxonomy or the organisations change: stored passages
+    are then re-tagged (not re-embedded)."""
+    from .organisations import load_organisations
+
+    return f"terms-{load_lexicon()[0]}+domains-{load_taxonomy()[0]}+orgs-{load_organisations(catalogue)[0]}"
 
 
-@Language.factory("ris3_term_tagger", default_config={"terms_path": str(TERMS_FILE), "domains_path": str(DOMAINS_FILE)})
-def make_term_tagger(nlp: Language, name: str, terms_path: str, domains_path: str) -> "TermTagger":
-    return TermTagger(nlp, name, Path(terms_path), Path(domains_path))
+@Language.factory("ris3_term_tagger", default_config={"terms_path": str(TERMS_FILE), "domains_path": str(DOMAINS_FILE),
+                                                      "catalogue_path": ""})
+def make_term_tagger(nlp: Language, name: str, terms_path: str, domains_path: str, catalogue_path: str) -> "TermTagger":
+    return TermTagger(nlp, name, Path(terms_path), Path(domains_path), catalogue_path or None)
 
 
 class TermTagger:
     """Sets ``doc.spans["ris3_terms"]`` (label = concept id) and ``doc.spans["ris3_domains"]``
     (label = domain id, one span per domain keyword)."""
 
-    def __init__(self, nlp: Language, name: str, terms_path: Path, domains_path: Path):
+    def __init__(self, nlp: Language, name: str, terms_path: Path, domains_path: Path, catalogue_path: str | None = None):
+        from .organisations import _is_acronym, load_organisations
+
         self.name = name
         _, self.concepts = load_lexicon(terms_path)
         _, self.domains = load_taxonomy(domains_path)
@@ -108,6 +115,15 @@ class TermTagger:
             phrases = sorted({k for ks in d.keywords.values() for k in ks})
             if phrases:
                 self.domain_matcher.add(d.id, [nlp.make_doc(p) for p in phrases])
+        self.org_lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.org_exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        for o in load_organisations(catalogue_path)[1]:
+            exact = [a for a in o.aliases if _is_acronym(a)]
+            loose = [a for a in o.aliases if not _is_acronym(a)]
+            if exact:
+                self.org_exact.add(o.id, [nlp.make_doc(a) for a in exact])
+            if loose:
+                self.org_lower.add(o.id, [nlp.make_doc(a) for a in loose])
 
     def __call__(self, doc: Doc) -> Doc:
         spans = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.lower(doc) + self.exact(doc)]
@@ -117,6 +133,8 @@ class TermTagger:
         domain_spans = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.domain_matcher(doc)
                         if not in_terms.intersection(range(s, e))]
         doc.spans[DOMAIN_SPANS_KEY] = filter_spans(domain_spans)
+        orgs = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.org_lower(doc) + self.org_exact(doc)]
+        doc.spans[ORG_SPANS_KEY] = filter_spans(orgs)
         return doc
 
     def _keep(self, doc: Doc, span: Span) -> bool:
@@ -130,8 +148,8 @@ class TermTagger:
         return True
 
 
-@lru_cache(maxsize=1)
-def tagger_pipeline() -> Language:
+@lru_cache(maxsize=4)
+def tagger_pipeline(catalogue: str | None = None) -> Language:
     """A blank multilingual pipeline with the tagger: tokeniser rules only, nothing downloaded."""
     import spacy
 
@@ -143,7 +161,7 @@ def tagger_pipeline() -> Language:
     # and footnote numbers glued to a closing bracket or comma ("(AM-DIH),42", "PRODUTECH,29").
     infixes = list(nlp.Defaults.infixes) + [r"(?<=[\w.])-(?=\w)", r"(?<=\w)\)(?=[,.;:]?\d)", r"(?<=[\w)]),(?=\d)"]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    nlp.add_pipe("ris3_term_tagger")
+    nlp.add_pipe("ris3_term_tagger", config={"catalogue_path": catalogue or ""})
     return nlp
 
 
@@ -151,6 +169,7 @@ def tagger_pipeline() -> Language:
 class TagResult:
     spans: list[tuple[int, int, str]]  # (start_char, end_char, concept id)
     domain_hits: Counter
+    orgs: list[tuple[int, int, str]] = field(default_factory=list)  # (start_char, end_char, organisation id)
 
     @property
     def counts(self) -> Counter:
@@ -160,14 +179,17 @@ class TagResult:
 BARE_HUB = {"hub", "hubs"}
 
 
-def tag_text(text: str) -> TagResult:
-    doc = tagger_pipeline()(text)
+def tag_text(text: str, catalogue: str | None = None) -> TagResult:
+    """Concept spans, domain keyword hits and organisation mentions of one text. ``catalogue``:
+    path of the JRC DIH catalogue JSON, to recognise its hubs too."""
+    doc = tagger_pipeline(catalogue)(text)
     terms = list(doc.spans[SPANS_KEY])
     if any(s.label_ == "support.dih" for s in terms):
         # "the Hub", "most Hubs" next to a DIH name refer to that DIH: not another hub.
         terms = [s for s in terms if not (s.label_ == "support.hub" and s.text.lower() in BARE_HUB)]
     spans = [(s.start_char, s.end_char, s.label_) for s in terms]
-    return TagResult(spans, Counter(s.label_ for s in doc.spans[DOMAIN_SPANS_KEY]))
+    orgs = [(s.start_char, s.end_char, s.label_) for s in doc.spans[ORG_SPANS_KEY]]
+    return TagResult(spans, Counter(s.label_ for s in doc.spans[DOMAIN_SPANS_KEY]), orgs)
 
 
 def assign_domains(hits: Counter, min_hits: int = 3) -> list[str]:
@@ -182,9 +204,9 @@ def flag(concept_or_domain: str) -> str:
     return prefix + concept_or_domain.replace(".", "_")
 
 
-def passage_tag_meta(text: str) -> dict[str, Any]:
+def passage_tag_meta(text: str, catalogue: str | None = None) -> dict[str, Any]:
     """Metadata that tagging adds to a passage: scalar or flat-list values only (Chroma)."""
-    result = tag_text(text)
+    result = tag_text(text, catalogue)
     counts = result.counts
     domains = assign_domains(result.domain_hits)
     meta: dict[str, Any] = {
@@ -196,6 +218,9 @@ def passage_tag_meta(text: str) -> dict[str, Any]:
         meta["tags"] = sorted(counts)
     if domains:
         meta["domains"] = domains
+    if result.orgs:
+        meta["orgs"] = sorted({o for _, _, o in result.orgs})
+        meta["org_spans"] = json.dumps(result.orgs, separators=(",", ":"))
     for c in counts:
         meta[flag(c)] = True
     for d in domains:
@@ -204,7 +229,7 @@ def passage_tag_meta(text: str) -> dict[str, Any]:
 
 
 TAG_META_PREFIXES = ("tag__", "dom__")
-TAG_META_KEYS = ("tag_counts", "tag_spans", "domain_hits", "tags", "domains")
+TAG_META_KEYS = ("tag_counts", "tag_spans", "domain_hits", "tags", "domains", "orgs", "org_spans")
 
 
 def strip_tag_meta(meta: dict) -> dict:
@@ -213,24 +238,31 @@ def strip_tag_meta(meta: dict) -> dict:
 
 @component
 class PassageTagger:
-    """Haystack component: adds concept tags, spans and priority domains to passages."""
+    """Haystack component: adds concept tags, spans, priority domains and organisation mentions
+    to passages. :param catalogue_path: the JRC DIH catalogue JSON (optional)."""
+
+    def __init__(self, catalogue_path: str | None = None):
+        self.catalogue_path = catalogue_path
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, Any]:
-        tagged = [replace(d, meta={**strip_tag_meta(d.meta), **passage_tag_meta(d.content or "")}) for d in documents]
+        tagged = [replace(d, meta={**strip_tag_meta(d.meta), **passage_tag_meta(d.content or "", self.catalogue_path)})
+                  for d in documents]
         return {"documents": tagged}
 
 
 def document_profile(passages: list[Document]) -> dict[str, Any]:
     """Per document: concept counts, and domain shares (share of words in passages of each domain)."""
     counts: Counter = Counter()
+    orgs: Counter = Counter()
     domain_words: Counter = Counter()
     total = 0
     for p in passages:
         counts.update(json.loads(p.meta.get("tag_counts", "{}")))
+        orgs.update(o for _, _, o in json.loads(p.meta.get("org_spans", "[]")))
         n = len((p.content or "").split())
         total += n
         for d in p.meta.get("domains", []):
             domain_words[d] += n
     shares = {d: round(w / total, 3) for d, w in domain_words.most_common()} if total else {}
-    return {"tag_counts": dict(counts.most_common()), "domain_shares": shares}
+    return {"tag_counts": dict(counts.most_common()), "domain_shares": shares, "org_counts": dict(orgs.most_common())}

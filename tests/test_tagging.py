@@ -7,6 +7,8 @@ import pytest
 
 from nlp.tagging import load_lexicon, load_taxonomy, passage_tag_meta, tag_text
 
+from .conftest import CORPUS
+
 
 def counts(text):
     return dict(tag_text(text).counts)
@@ -146,3 +148,32 @@ def test_changed_lexicon_retags_stored_passages_without_re_embedding(tmp_path):
     assert after["metadatas"][0]["tags"] == before["metadatas"][0]["tags"]
     assert (after["embeddings"][0] == before["embeddings"][0]).all()
     assert index.passages()[pid].meta["tags"] == passage.meta["tags"]
+
+
+CATALOGUE = str(CORPUS / "data" / "jrc-dih-catalogue.json")
+
+
+def orgs(text):
+    return [(text[s:e], o) for s, e, o in tag_text(text, CATALOGUE).orgs]
+
+
+def test_organisations_of_the_seed_report_are_found_and_linked_to_the_dih_catalogue():
+    from nlp.organisations import load_organisations
+
+    found = orgs("DIGIMAT was proposed in the RIS Working group; JIC, Intemac and Brno University of Technology "
+                 "take part, like AFIL in Lombardy and LINPRA in Lithuania.")
+    assert [o for _, o in found] == ["org.digimat", "org.jic", "org.intemac", "org.but", "org.afil", "org.linpra"]
+    by_id = {o.id: o for o in load_organisations(CATALOGUE)[1]}
+    assert by_id["org.digimat"].catalogue_id.startswith("dih:")
+    assert by_id["org.afil"].catalogue_id.startswith("dih:")
+
+
+def test_catalogue_hubs_are_recognised_by_name_and_acronym():
+    assert orgs("Support from Luxinnovation and the Luxembourg Institute of Science and Technology.") == [
+        ("Luxinnovation", "dih:12634"), ("Luxembourg Institute of Science and Technology", "dih:1061")]
+    assert orgs("The STACC team and ATHENA Research and Innovation Center.")[0] == ("STACC", "dih:1206")
+
+
+def test_generic_catalogue_titles_do_not_match_ordinary_prose():
+    text = "An innovation hub for smart manufacturing supports digital firms; das Kompetenzzentrum Holzlogistik."
+    assert orgs(text) == []

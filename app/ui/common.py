@@ -8,7 +8,7 @@ from app.settings import Settings
 
 PAGES = ("Ask", "Read", "Library", "Add documents")
 FILTER_FIELDS = (("region", "Region"), ("country", "Country"), ("doc_type", "Document type"),
-                 ("language", "Language"), ("year", "Year"), ("doc_id", "Document"))
+                 ("language", "Language"), ("year", "Year"), ("doc_id", "Document"), ("tag", "Mentions (tag)"))
 
 
 @st.cache_resource(show_spinner=False)
@@ -54,12 +54,13 @@ def filter_sidebar(asker: Asker) -> Filters:
         "language": sorted({r["language"] for r in rows if r["language"]}),
         "year": sorted({r["year"] for r in rows if r["year"]}),
         "doc_id": sorted(r["doc_id"] for r in rows),
+        "tag": _tag_options(),
     }
-    titles = {r["doc_id"]: r["title"] for r in rows}
+    titles = {r["doc_id"]: r["title"] for r in rows} | _tag_labels()
     st.sidebar.header("Filters")
     chosen: dict[str, list[str]] = {}
     for key, label in FILTER_FIELDS:
-        fmt = (lambda d: titles.get(d, d)) if key == "doc_id" else str
+        fmt = (lambda d: titles.get(d, d)) if key in ("doc_id", "tag") else str
         chosen[key] = st.sidebar.multiselect(label, options[key], key=f"filter_{key}", format_func=fmt)
     active = [(label, v) for key, label in FILTER_FIELDS for v in chosen[key]]
     if active:
@@ -78,3 +79,13 @@ def md_escape(text: str) -> str:
 def marked(text: str, start: int, end: int) -> str:
     """Markdown of ``text`` with ``text[start:end]`` highlighted."""
     return md_escape(text[:start]) + ":orange-background[" + md_escape(text[start:end]) + "]" + md_escape(text[end:])
+
+
+def _tag_options() -> list[str]:
+    return list(_tag_labels())
+
+
+def _tag_labels() -> dict[str, str]:
+    from nlp.tagging import load_lexicon, load_taxonomy
+
+    return {c.id: c.label for c in load_lexicon()[1]} | {d.id: f"Domain: {d.label}" for d in load_taxonomy()[1]}

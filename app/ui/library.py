@@ -12,6 +12,16 @@ COLUMNS = {"title": "Title", "doc_type": "Type", "region": "Region", "country": 
            "reason": "Reason"}
 
 
+def _org_name(org_id: str) -> str:
+    from nlp.organisations import load_organisations
+
+    from app.settings import Settings
+
+    catalogue = Settings.from_env().hub_catalogue
+    names = {o.id: o.name for o in load_organisations(str(catalogue) if catalogue.exists() else None)[1]}
+    return names.get(org_id, org_id)
+
+
 def _top_tags(row: dict, most: int = 3) -> str:
     return ", ".join(f"{t.split('.', 1)[-1].replace('_', ' ')} {n}" for t, n in list(row["tag_counts"].items())[:most])
 
@@ -38,6 +48,8 @@ def render(asker: Asker) -> None:
     meta = {k: row[k] for k in ("doc_id", "title", "doc_type", "region", "nuts", "country", "language", "year",
                                 "publisher", "source", "file", "pages", "passages")}
     meta["terms mentioned"] = ", ".join(f"{t} {n}" for t, n in row["tag_counts"].items()) or "none"
+    meta["organisations and hubs mentioned"] = ", ".join(
+        f"{_org_name(o)} {n}" for o, n in list(row["org_counts"].items())[:15]) or "none found"
     meta["priority domains (share of text)"] = ", ".join(
         f"{d.split('.', 1)[-1]} {share:.0%}" for d, share in row["domain_shares"].items()) or "none found"
     if row["inferred"]:
