@@ -194,7 +194,7 @@ def tag_text(text: str, catalogue: str | None = None) -> TagResult:
 
 def assign_domains(hits: Counter, min_hits: int = 3) -> list[str]:
     """Domains with at least ``min_hits`` keyword matches in the passage. (3 was chosen on the
-    gold set over 2, top-1/top-2 and share rules: see README, tagging figures.)"""
+    gold set over 2, top-1/top-2, share and weighted-core-term rules: see README, tagging figures.)"""
     return sorted(d for d, n in hits.items() if n >= min_hits)
 
 
