@@ -52,7 +52,7 @@ def library_rows(index: PassageIndex) -> list[dict]:
             "file_kind": m.get("file_kind", ""), "inferred": bool(m.get("inferred")),
             "publisher": m.get("publisher", ""), "source": m.get("source", ""), "nuts": m.get("nuts", ""),
             "tag_counts": m.get("tag_counts", {}), "domain_shares": m.get("domain_shares", {}),
-            "org_counts": m.get("org_counts", {}),
+            "org_counts": m.get("org_counts", {}), "org_names": m.get("org_names", {}),
         })
     return rows
 

@@ -20,6 +20,7 @@ from ingest.extract import SUPPORTED_EXT
 from ingest.manifest import MANIFEST_NAME, DocMeta, infer_meta, load_manifest
 from nlp.language import LanguageTagger
 from nlp.passages import PassageSplitter, sentence_spans
+from nlp.entities import EntityExtractor
 from nlp.tagging import PassageTagger, document_profile, tagging_version
 
 from .settings import local_model_path
@@ -185,6 +186,7 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
     splitter = PassageSplitter(target_words=s.target_words, max_words=s.max_words, min_words=s.min_words)
     passages = LanguageTagger().run(splitter.run(converted["documents"])["documents"])["documents"]
     passages = PassageTagger(catalogue_path=catalogue).run(passages)["documents"]
+    passages = EntityExtractor().run(passages)["documents"]
     if not passages:
         return
     embedder = SentenceTransformersDocumentEmbedder(
@@ -258,6 +260,7 @@ def retag(index: PassageIndex, progress: bool = True, catalogue: str | None = No
     if progress:
         print(f"Re-tagging {len(passages)} passages (lexicon or taxonomy changed) ...", flush=True)
     tagged = PassageTagger(catalogue_path=catalogue).run(passages)["documents"]
+    tagged = EntityExtractor().run(tagged)["documents"]
     index.update_passage_meta(tagged)
     by_doc: dict[str, list[Document]] = {}
     for p in tagged:

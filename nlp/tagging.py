@@ -81,9 +81,11 @@ def load_taxonomy(path: Path = DOMAINS_FILE) -> tuple[str, tuple[DomainDef, ...]
 def tagging_version(catalogue: str | None = None) -> str:
     """Changes whenever the lexicon, the taxonomy or the organisations change: stored passages
     are then re-tagged (not re-embedded)."""
+    from .entities import NER_VERSION
     from .organisations import load_organisations
 
-    return f"terms-{load_lexicon()[0]}+domains-{load_taxonomy()[0]}+orgs-{load_organisations(catalogue)[0]}"
+    return (f"terms-{load_lexicon()[0]}+domains-{load_taxonomy()[0]}+orgs-{load_organisations(catalogue)[0]}"
+            f"+ner-{NER_VERSION}")
 
 
 @Language.factory("ris3_term_tagger", default_config={"terms_path": str(TERMS_FILE), "domains_path": str(DOMAINS_FILE),
@@ -255,14 +257,17 @@ def document_profile(passages: list[Document]) -> dict[str, Any]:
     """Per document: concept counts, and domain shares (share of words in passages of each domain)."""
     counts: Counter = Counter()
     orgs: Counter = Counter()
+    names: Counter = Counter()  # organisation names found by NER (English passages)
     domain_words: Counter = Counter()
     total = 0
     for p in passages:
         counts.update(json.loads(p.meta.get("tag_counts", "{}")))
         orgs.update(o for _, _, o in json.loads(p.meta.get("org_spans", "[]")))
+        names.update(p.meta.get("org_names", []))
         n = len((p.content or "").split())
         total += n
         for d in p.meta.get("domains", []):
             domain_words[d] += n
     shares = {d: round(w / total, 3) for d, w in domain_words.most_common()} if total else {}
-    return {"tag_counts": dict(counts.most_common()), "domain_shares": shares, "org_counts": dict(orgs.most_common())}
+    return {"tag_counts": dict(counts.most_common()), "domain_shares": shares, "org_counts": dict(orgs.most_common()),
+            "org_names": dict(names.most_common(50))}

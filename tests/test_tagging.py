@@ -177,3 +177,20 @@ def test_catalogue_hubs_are_recognised_by_name_and_acronym():
 def test_generic_catalogue_titles_do_not_match_ordinary_prose():
     text = "An innovation hub for smart manufacturing supports digital firms; das Kompetenzzentrum Holzlogistik."
     assert orgs(text) == []
+
+
+def test_ner_finds_organisation_names_in_english_passages_and_drops_terms_and_generic_acronyms():
+    from haystack import Document
+
+    from nlp.entities import EntityExtractor
+
+    docs = [Document(content="DIGIMAT was set up with Brno University of Technology and INTEMAC Solutions; the EU and "
+                             "the DIH support the EDP. The Engineering Industries Association of Lithuania (LINPRA) "
+                             "coordinates.", meta={"passage_language": "en"}),
+            Document(content="Die Fraunhofer-Gesellschaft und die Universität Potsdam.", meta={"passage_language": "de"})]
+    out = EntityExtractor().run(docs)["documents"]
+    names = out[0].meta["org_names"]
+    assert "Brno University of Technology" in names and "INTEMAC Solutions" in names
+    assert "Engineering Industries Association of Lithuania" in names
+    assert not {"EU", "DIH", "EDP"} & set(names)
+    assert "org_names" not in out[1].meta  # other languages are left to the gazetteer

@@ -50,6 +50,8 @@ def render(asker: Asker) -> None:
     meta["terms mentioned"] = ", ".join(f"{t} {n}" for t, n in row["tag_counts"].items()) or "none"
     meta["organisations and hubs mentioned"] = ", ".join(
         f"{_org_name(o)} {n}" for o, n in list(row["org_counts"].items())[:15]) or "none found"
+    meta["organisations named (NER, English text)"] = ", ".join(
+        f"{name} {n}" for name, n in list(row["org_names"].items())[:15]) or "none found"
     meta["priority domains (share of text)"] = ", ".join(
         f"{d.split('.', 1)[-1]} {share:.0%}" for d, share in row["domain_shares"].items()) or "none found"
     if row["inferred"]:
