@@ -25,9 +25,10 @@ $(STAMP): pyproject.toml
 ingest: setup
 	$(BIN)/ris3 ingest
 
-# Ingest the bundled corpus when the index is missing or stale, then serve the app.
+# Bring the index up to date with the bundled corpus (a no-op in seconds when nothing changed;
+# first run: the whole corpus, with progress bars), then serve the app.
 app: setup
-	$(BIN)/python -c "from app.settings import Settings; from app.service import index_is_current; import sys; sys.exit(0 if index_is_current(Settings.from_env()) else 1)" || $(BIN)/ris3 ingest
+	$(BIN)/ris3 ingest
 	$(BIN)/streamlit run app/streamlit_app.py --server.headless true --server.address 127.0.0.1 \
 		--server.port $(PORT) --browser.gatherUsageStats false
 

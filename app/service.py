@@ -25,17 +25,6 @@ def ingest(settings: Settings, paths: list[Path] | None = None, progress: bool =
                         on_progress=on_progress, hub_catalogue=settings.hub_catalogue)
 
 
-def index_is_current(settings: Settings) -> bool:
-    """True when every file of the bundled corpus is in the index with its current content."""
-    from index.ingestion import discover
-    from ingest.converter import file_sha256
-
-    index = open_index(settings)
-    known = {Path(d.meta.get("file_path", "")).resolve(): d.sha256 for d in index.documents()}
-    files, _ = discover([settings.corpus])
-    return bool(files) and all(known.get(f) == file_sha256(f) for f in files)
-
-
 UPLOAD_TYPES = ("pdf", "docx", "txt", "md", "html", "htm")
 
 

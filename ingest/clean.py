@@ -1,7 +1,8 @@
 """Cleaning rules the corpus needs, applied to a whole document's pages at once.
 
 1. Unicode and whitespace normalised (NFKC: ligatures such as "ﬁ" become "fi"; no-break spaces,
-   tabs and runs of spaces become one space).
+   tabs and runs of spaces become one space; symbol-font bullets in the private use area, which
+   print as blanks, become "•").
 2. Running headers and footers dropped: lines at the top or bottom of most pages (digits ignored,
    so "Page 3 of 31" repeats) and bare page numbers.
 3. Words hyphenated across lines re-joined ("addi-\\ntional" -> "additional") while real compounds
@@ -33,8 +34,12 @@ _SUSPENDED = {"and", "or", "und", "oder", "to", "et", "ou", "e", "y", "i", "o", 
 EDGE_LINES = 3  # how many lines at each end of a page may be a running header/footer
 
 
+_SYMBOL_FONT = re.compile(r"[\uf000-\uf0ff]")  # Wingdings/Symbol glyphs in the private use area: bullets
+
+
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SYMBOL_FONT.sub("•", text)
     text = text.replace("\u00ad", "")  # soft hyphen
     lines = [_SPACES.sub(" ", ln).strip() for ln in text.split("\n")]
     return "\n".join(lines)

@@ -65,3 +65,10 @@ def test_ligature_gap_is_joined_only_for_known_words():
 
 def test_whitespace_and_ligatures_are_normalised():
     assert normalise("ﬁnancing\u00a0\u00a0and\tmore  ") == "financing and more"
+
+
+def test_symbol_font_bullets_become_visible_bullets_on_a_real_page():
+    raw = extract_pdf_pages(CORPUS / "strategies/pl-lubelskie-ris-2030.pdf", 40, 40)[0].text
+    assert "\uf090" in raw
+    cleaned = clean_pages([raw])[0]
+    assert "\uf090" not in cleaned and "• conceptual and advisory expert work." in cleaned
