@@ -1,8 +1,9 @@
 """Cleaning rules the corpus needs, applied to a whole document's pages at once.
 
 1. Unicode and whitespace normalised (NFKC: ligatures such as "ﬁ" become "fi"; no-break spaces,
-   tabs and runs of spaces become one space; symbol-font bullets in the private use area, which
-   print as blanks, become "•").
+   tabs and runs of spaces become one space; symbol-font bullets in the private use area and
+   control characters standing where a bullet was, which print as blanks, become "•"; other
+   control characters are removed).
 2. Running headers and footers dropped: lines at the top or bottom of most pages (digits ignored,
    so "Page 3 of 31" repeats) and bare page numbers.
 3. Words hyphenated across lines re-joined ("addi-\\ntional" -> "additional") while real compounds
@@ -35,11 +36,14 @@ EDGE_LINES = 3  # how many lines at each end of a page may be a running header/f
 
 
 _SYMBOL_FONT = re.compile(r"[\uf000-\uf0ff]")  # Wingdings/Symbol glyphs in the private use area: bullets
+_LINE_START_CONTROL = re.compile(r"(?m)^[ \t]*[\u0080-\u009f]")  # a C1 control where a bullet stood
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]")
 
 
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _SYMBOL_FONT.sub("•", text)
+    text = _CONTROL.sub("", _LINE_START_CONTROL.sub("•", text))
     text = text.replace("\u00ad", "")  # soft hyphen
     lines = [_SPACES.sub(" ", ln).strip() for ln in text.split("\n")]
     return "\n".join(lines)

@@ -72,3 +72,7 @@ def test_symbol_font_bullets_become_visible_bullets_on_a_real_page():
     assert "\uf090" in raw
     cleaned = clean_pages([raw])[0]
     assert "\uf090" not in cleaned and "• conceptual and advisory expert work." in cleaned
+
+
+def test_control_character_used_as_a_bullet_becomes_a_bullet():
+    assert normalise("areas:\n\x84 road maps for markets\nnext\x07 word") == "areas:\n• road maps for markets\nnext word"
