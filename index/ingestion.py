@@ -189,17 +189,20 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
     passages = EntityExtractor().run(passages)["documents"]
     if not passages:
         return
+    from tqdm import tqdm
+
     embedder = SentenceTransformersDocumentEmbedder(
         model=local_model_path(), local_files_only=True, normalize_embeddings=True,
-        batch_size=batch_size, progress_bar=progress,
+        batch_size=batch_size, progress_bar=False,
     )
     embedder.warm_up()
-    if progress:
-        print(f"Embedding {len(passages)} passages ...", flush=True)
     embedded: list[Document] = []
-    for i in range(0, len(passages), EMBED_CHUNK):
-        embedded.extend(embedder.run(documents=passages[i:i + EMBED_CHUNK])["documents"])
-        notify("embedding", len(embedded), len(passages))
+    with tqdm(total=len(passages), desc="Embedding passages", unit="passage", disable=not progress) as bar:
+        for i in range(0, len(passages), EMBED_CHUNK):
+            chunk = embedder.run(documents=passages[i:i + EMBED_CHUNK])["documents"]
+            embedded.extend(chunk)
+            bar.update(len(chunk))
+            notify("embedding", len(embedded), len(passages))
     passages = embedded
     sentence_vectors = _embed_sentences(embedder, passages, batch_size=batch_size * 2, progress=progress, notify=notify)
 
@@ -237,14 +240,16 @@ def _embed_sentences(embedder, passages: list[Document], *, batch_size: int, pro
         spans = sentence_spans(p)
         owners.append((p.id, len(spans)))
         texts.extend((p.content or "")[s:e] for s, e, _, _ in spans)
-    if progress:
-        print(f"Embedding {len(texts)} sentences ...", flush=True)
+    from tqdm import tqdm
+
     chunks = []
-    for i in range(0, len(texts), EMBED_CHUNK * 4):
-        chunks.append(np.asarray(embedder.embedding_backend.embed(
-            texts[i:i + EMBED_CHUNK * 4], batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress),
-            dtype=np.float32))
-        notify("sentences", min(i + EMBED_CHUNK * 4, len(texts)), len(texts))
+    with tqdm(total=len(texts), desc="Embedding sentences", unit="sentence", disable=not progress) as bar:
+        for i in range(0, len(texts), EMBED_CHUNK * 4):
+            part = texts[i:i + EMBED_CHUNK * 4]
+            chunks.append(np.asarray(embedder.embedding_backend.embed(
+                part, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False), dtype=np.float32))
+            bar.update(len(part))
+            notify("sentences", min(i + EMBED_CHUNK * 4, len(texts)), len(texts))
     vectors = np.vstack(chunks) if chunks else np.zeros((0, 384), dtype=np.float32)
     out, i = {}, 0
     for pid, n in owners:
