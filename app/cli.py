@@ -138,15 +138,23 @@ def eval_group() -> None:
               help="Gold JSONL (default: eval/gold/tags.jsonl).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 def eval_tags(gold: Path | None, as_json: bool) -> None:
-    """Precision, recall and F1 of the tagger per concept and per domain; written to eval/results/."""
-    from eval.tags import GOLD, evaluate, write
+    """Precision, recall and F1 of the tagger per concept and per domain; written to eval/results/.
 
-    result = evaluate(gold or GOLD)
+    Passage domains depend on their document's dominant domains, which are re-counted on the
+    indexed corpus: run 'ris3 ingest' first (gold documents not indexed are scored without it)."""
+    from eval.tags import GOLD, document_hits, evaluate, write
+
+    from . import service
+
+    index = service.open_index(_settings())
+    result = evaluate(gold or GOLD, context=document_hits(list(index.passages().values())))
     out = write(result)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     click.echo(f"{result['passages']} passages from {result['documents']} documents, tagging {result['tagging_version']}")
+    if result["documents_without_context"]:
+        click.echo(f"not indexed, scored without document context: {', '.join(result['documents_without_context'])}")
     click.echo(f"{'':34}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>5}{'FN':>5}")
     rows = list(result["concepts"].items()) + [("support structures (micro)", result["support_structures_micro"])]
     rows += list(result["domains"].items()) + [("domains (micro)", result["domains_micro"])]

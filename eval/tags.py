@@ -11,7 +11,9 @@ from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 
-from nlp.tagging import assign_domains, load_lexicon, load_taxonomy, tag_text, tagging_version
+from haystack import Document
+
+from nlp.tagging import assign_domains, dominant_domains, load_lexicon, load_taxonomy, tag_text, tagging_version
 
 GOLD = Path(__file__).parent / "gold" / "tags.jsonl"
 RESULTS = Path(__file__).parent / "results"
@@ -24,7 +26,19 @@ def _prf(tp: int, fp: int, fn: int) -> dict:
     return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3), "tp": tp, "fp": fp, "fn": fn}
 
 
-def evaluate(gold_path: Path = GOLD) -> dict:
+def document_hits(passages: list[Document]) -> dict[str, Counter]:
+    """Domain keyword hits per document, re-counted on the stored passage texts with the current
+    taxonomy: the document context that passage domains are assigned in."""
+    hits: dict[str, Counter] = defaultdict(Counter)
+    for p in passages:
+        hits[p.meta.get("doc_id", "")].update(tag_text(p.content or "").domain_hits)
+    return dict(hits)
+
+
+def evaluate(gold_path: Path = GOLD, context: dict[str, Counter] | None = None) -> dict:
+    """Score the tagger on the gold set. ``context``: domain hits per document of the indexed
+    corpus (``document_hits``); gold passages of documents not in it are scored without it."""
+    context = context or {}
     rows = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     concept_ids = [c.id for c in load_lexicon()[1]]
     domain_ids = [d.id for d in load_taxonomy()[1]]
@@ -39,7 +53,8 @@ def evaluate(gold_path: Path = GOLD) -> dict:
             c_counts[c].update(tp=tp, fp=pred[c] - tp, fn=gold[c] - tp)
             if pred[c] != gold[c]:
                 errors.append({"passage_id": row["passage_id"], "concept": c, "gold": gold[c], "tagged": pred[c]})
-        pd, gd = set(assign_domains(result.domain_hits)), set(row.get("domains", []))
+        dominant = dominant_domains(context.get(row["doc_id"], Counter()))
+        pd, gd = set(assign_domains(result.domain_hits, dominant)), set(row.get("domains", []))
         for d in domain_ids:
             d_counts[d].update(tp=int(d in pd and d in gd), fp=int(d in pd and d not in gd), fn=int(d in gd and d not in pd))
 
@@ -57,6 +72,7 @@ def evaluate(gold_path: Path = GOLD) -> dict:
     return {
         "date": date.today().isoformat(), "tagging_version": tagging_version(), "gold": str(gold_path.name),
         "passages": len(rows), "documents": len({r["doc_id"] for r in rows}),
+        "documents_without_context": sorted({r["doc_id"] for r in rows} - set(context)),
         "support_structures_micro": support_micro, "domains_micro": domain_micro,
         "concepts": concepts, "domains": domains, "disagreements": errors,
     }

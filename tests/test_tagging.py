@@ -2,6 +2,7 @@
 seed report, tags as filters, re-tagging without re-embedding."""
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -86,6 +87,22 @@ def test_passage_metadata_carries_spans_counts_and_filter_flags():
     assert meta["tags"] == ["support.cluster", "support.living_lab"]
     assert meta["tag__support_living_lab"] is True and meta["domains"] == ["domain.tourism"]
     assert all(isinstance(v, (str, int, float, bool, list)) for v in meta.values())
+
+
+def test_a_single_domain_word_counts_only_in_a_document_mainly_about_that_domain():
+    from haystack import Document
+
+    from nlp.tagging import PassageTagger
+
+    # Real passages of the EMTh tourism EDP summary, as in the gold set.
+    gold = [json.loads(line) for line in (Path(__file__).parents[1] / "eval/gold/tags.jsonl").read_text().splitlines()]
+    tourism_doc = [g["text"] for g in gold if g["doc_id"] == "el-emth-edp-tourism-focus-group-summary"]
+    one_hit = next(t for t in tourism_doc if tag_text(t).domain_hits == Counter({"domain.tourism": 1}))
+    in_context = [Document(content=t, meta={"doc_id": "emth"}) for t in tourism_doc]
+    alone = Document(content=one_hit, meta={"doc_id": "other"})
+    tagged = PassageTagger().run(in_context + [alone])["documents"]
+    assert "domain.tourism" in tagged[tourism_doc.index(one_hit)].meta["domains"]  # the document is about tourism
+    assert "domains" not in tagged[-1].meta  # the same sentence in no such document: not enough evidence
 
 
 # Careful count on the seed report: every occurrence found in the whitespace-joined text with
