@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: setup app ingest test bench browser clean-index
+.PHONY: setup app ingest test bench report browser clean-index
 
 setup: $(STAMP)
 
@@ -38,9 +38,16 @@ test: setup
 clean-index:
 	rm -rf data/index-*
 
-# Benchmark of the core path (fresh ingest of the bundled corpus + warm questions).
+# Dated keyword-frequency report (CSV + HTML) of the strategies and programmes, by region.
+report: setup
+	$(BIN)/ris3 ingest -q
+	$(BIN)/ris3 report keywords --by region --doc-type ris3,op,op-operations -f csv -f html \
+		-o 'reports/keywords-{date}.{ext}'
+
+# Benchmarks: the core path (fresh ingest of the bundled corpus + warm questions), then reports.
 bench: setup
 	$(BIN)/python -m eval.bench_core
+	$(BIN)/python -m eval.bench_reports
 
 # Debian's Chromium and chromedriver for the real-browser test (tests/test_browser.py); needs root.
 browser:

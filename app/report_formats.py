@@ -87,7 +87,7 @@ def report_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_xlsx(report: Report, path: Path) -> None:
+def report_xlsx(report: Report, path: Path | io.BytesIO) -> None:
     import pandas as pd
 
     terms, groups, counts = report.matrix("count")
@@ -153,6 +153,15 @@ def render_report(report: Report, fmt: str) -> str:
     return {"csv": report_csv, "json": report_json, "md": report_markdown, "html": report_html}[fmt](report)
 
 
+def report_bytes(report: Report, fmt: str) -> bytes:
+    """A report file's content (for downloads)."""
+    if fmt == "xlsx":
+        buf = io.BytesIO()
+        report_xlsx(report, buf)
+        return buf.getvalue()
+    return render_report(report, fmt).encode("utf-8")
+
+
 def write_report(report: Report, fmt: str, path: Path) -> Path:
     if fmt not in REPORT_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")
@@ -205,4 +214,4 @@ def render_kwic(lines: Sequence[KwicLine], fmt: str, query: str = "") -> str:
 
 
 __all__ = ["BINARY_FORMATS", "GROUP_FIELDS", "KWIC_FORMATS", "REPORT_FORMATS", "render_kwic", "render_report",
-           "report_table", "write_report"]
+           "report_bytes", "report_table", "write_report"]

@@ -155,17 +155,20 @@ class KwicLine:
     page: int | None
     where: str  # "p. 12" or "text file, no page numbers"
     passage_id: str
-    start: int  # character offset of the match in the passage
+    start: int  # character offsets of the match in the passage
+    end: int
+    page_offset: int | None = None  # character offset of the match in its page's text
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
-def _page_of(p: Document, offset: int) -> int | None:
-    for start, end, page, _ in sentence_spans(p):
+def _page_of(p: Document, offset: int) -> tuple[int | None, int | None]:
+    """(page, offset in the page's text) of a character offset in a passage."""
+    for start, end, page, page_start in sentence_spans(p):
         if start <= offset < end + 1:
-            return page
-    return p.meta.get("page_start")
+            return page, page_start + offset - start
+    return p.meta.get("page_start"), None
 
 
 def kwic_line(p: Document, m: Mention, window: int) -> KwicLine:
@@ -173,12 +176,13 @@ def kwic_line(p: Document, m: Mention, window: int) -> KwicLine:
     left = text[:m.start].split()[-window:] if window else []
     right = text[m.end:].split()[:window] if window else []
     meta = p.meta
-    page = _page_of(p, m.start)
+    page, page_offset = _page_of(p, m.start)
     return KwicLine(
         term=m.term, left=" ".join(left), match=" ".join(text[m.start:m.end].split()), right=" ".join(right),
         doc_id=meta.get("doc_id", ""), title=meta.get("title", ""), region=meta.get("region", ""),
         country=meta.get("country", ""), doc_type=meta.get("doc_type", ""), page=page,
-        where=page_label(meta, page), passage_id=p.id, start=m.start,
+        where=page_label(meta, page), passage_id=p.id, start=m.start, end=m.end,
+        page_offset=page_offset,
     )
 
 

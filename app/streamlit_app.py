@@ -13,7 +13,7 @@ quiet_third_parties()
 
 import streamlit as st  # noqa: E402
 
-from app.ui import ask, library, reader, upload  # noqa: E402
+from app.ui import ask, library, reader, reports, upload  # noqa: E402
 from app.ui.common import PAGES, ensure_index, filter_sidebar, get_asker  # noqa: E402
 
 st.set_page_config(page_title="ris3-miner", page_icon="🔎", layout="wide")
@@ -31,5 +31,9 @@ elif page == "Read":
     reader.render(asker)
 elif page == "Library":
     library.render(asker)
+elif page == "Reports":
+    reports.render(asker, filter_sidebar(asker))
+elif page == "Concordance":
+    reports.render_concordance(asker, filter_sidebar(asker))
 else:
     upload.render(asker)

@@ -65,3 +65,12 @@ def asker(built_index):
     a = Asker(built_index[0])
     a.warm_up()
     return a
+
+
+@pytest.fixture
+def env(built_index, monkeypatch):
+    """The CLI pointed at the session's index (settings come from the environment there)."""
+    settings, _ = built_index
+    monkeypatch.setenv("RIS3_HOME", str(settings.home))
+    monkeypatch.setenv("RIS3_CORPUS", str(settings.corpus))
+    return settings

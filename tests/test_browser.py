@@ -95,3 +95,34 @@ def test_browser_asks_a_question_and_sees_the_cited_answer(served_app, browser):
     assert "DIGIMAT" in body and "[1]" in body
     assert "Traceback" not in body and '{"' not in body
     assert (SHOTS / "ask.png").stat().st_size > 10_000
+
+
+def test_browser_click_on_a_heatmap_cell_shows_that_cells_mentions(served_app, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.set_window_size(1400, 1000)
+    browser.get(served_app)
+    WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebar'] label"))
+    next(e for e in browser.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebar'] label")
+         if e.text.strip() == "Reports").click()
+    WebDriverWait(browser, 120).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg"))
+    time.sleep(2)
+
+    def cell_choice():
+        return [e.get_attribute("value") for e in browser.find_elements(By.CSS_SELECTOR, "[data-testid='stSelectbox'] input")][-2:]
+
+    before = cell_choice()
+    heatmap = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']")[0]
+    width, height = heatmap.size["width"], heatmap.size["height"]
+    # right and below the centre: a cell other than the first term of the first group
+    ActionChains(browser).move_to_element_with_offset(heatmap, int(width * 0.2), int(height * 0.2)).click().perform()
+    WebDriverWait(browser, 60).until(lambda d: cell_choice() != before)
+    term, group = cell_choice()
+    WebDriverWait(browser, 60).until(lambda d: "mentions in" in d.find_element(By.TAG_NAME, "body").text
+                                     or f"No mention of {term} in {group}" in d.find_element(By.TAG_NAME, "body").text)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "reports.png"))
+    assert "Traceback" not in browser.find_element(By.TAG_NAME, "body").text

@@ -11,14 +11,6 @@ PASSAGE_KEYS = {"rank", "doc_id", "title", "file", "doc_type", "region", "countr
 CITATION_KEYS = {"n", "doc_id", "title", "region", "country", "doc_type", "page", "sentence"}
 
 
-@pytest.fixture
-def env(built_index, monkeypatch):
-    settings, _ = built_index
-    monkeypatch.setenv("RIS3_HOME", str(settings.home))
-    monkeypatch.setenv("RIS3_CORPUS", str(settings.corpus))
-    return settings
-
-
 def test_help_explains_the_commands():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0

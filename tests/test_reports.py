@@ -160,14 +160,6 @@ def test_kwic_formats_read_back(index):
     assert len(render_kwic(lines, "text").splitlines()) == len(lines)
 
 
-@pytest.fixture
-def env(built_index, monkeypatch):
-    settings, _ = built_index
-    monkeypatch.setenv("RIS3_HOME", str(settings.home))
-    monkeypatch.setenv("RIS3_CORPUS", str(settings.corpus))
-    return settings
-
-
 def test_scheduled_command_writes_dated_csv_and_html(env, tmp_path):
     out = tmp_path / "reports" / "keywords-{date}.{ext}"
     result = CliRunner().invoke(cli, ["report", "keywords", "--by", "country", "-f", "csv", "-f", "html",

@@ -92,6 +92,47 @@ def small_app(tmp_path, monkeypatch):
     return at, settings
 
 
+def test_reports_page_counts_terms_and_opens_a_cells_mentions_on_their_page(app, built_index):
+    import json
+
+    stored = sum(1 for p in open_index(built_index[0]).passages().values() if p.meta["region"] == "Lubelskie"
+                 for *_, c in json.loads(p.meta["tag_spans"]) if c == "support.cluster")
+    _go(app, "Reports")
+    assert [s.value for s in app.subheader][:1] == ["Heatmap: mentions per 10,000 words"]
+    assert {b.label for b in app.get("download_button")} >= {"CSV", "XLSX", "HTML"}
+    app.selectbox(key="report_cell_term").set_value("support.cluster").run()
+    app.selectbox(key="report_cell_group").set_value("Lubelskie").run()
+    assert not app.exception
+    assert any(c.value.startswith(f"{stored} mentions in 1 of 1 documents") for c in app.caption)
+    lines = [m.value for m in app.markdown if "orange-background" in m.value]
+    assert stored > 5 and len(lines) == stored and all("Lubelskie" in line for line in lines)
+    _button(app, "Open page").click().run()
+    reader = app.session_state["reader"]
+    assert app.session_state["nav"] == "Read" and reader["doc_id"] == "pl-lubelskie-ris-2030"
+    assert reader["highlight"].lower().startswith(("cluster", "klast"))
+
+
+def test_reports_page_with_two_groupings_and_a_free_phrase(app):
+    _go(app, "Reports")
+    app.selectbox(key="report_by").set_value("country").run()
+    app.selectbox(key="report_by2").set_value("doc_type").run()
+    app.text_input(key="report_phrases").set_value("smart specialisation strategy").run()
+    assert not app.exception
+    app.selectbox(key="report_cell_term").set_value("phrase:smart specialisation strategy").run()
+    groups = app.selectbox(key="report_cell_group").options
+    assert "PL · ris3" in groups and "MT · op-operations" in groups
+
+
+def test_concordance_page_lists_mentions_with_citations(app):
+    _go(app, "Concordance")
+    app.selectbox(key="kwic_concept").set_value("support.living_lab").run()
+    assert not app.exception
+    caption = next(c.value for c in app.caption if "mentions in" in c.value)
+    lines = [m.value for m in app.markdown if "orange-background" in m.value]
+    assert caption.startswith(f"{len(lines)} mentions") and lines
+    assert all(("p. " in line) or ("no page numbers" in line) for line in lines)
+
+
 def test_uploading_a_corrupt_pdf_shows_an_error_and_changes_no_document(small_app):
     app, settings = small_app
     before = sum(1 for d in open_index(settings).documents() if d.status == "ingested")

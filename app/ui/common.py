@@ -6,7 +6,7 @@ import streamlit as st
 from app.service import Asker, Filters, ingest, library_rows
 from app.settings import Settings
 
-PAGES = ("Ask", "Read", "Library", "Add documents")
+PAGES = ("Ask", "Read", "Library", "Reports", "Concordance", "Add documents")
 FILTER_FIELDS = (("region", "Region"), ("country", "Country"), ("doc_type", "Document type"),
                  ("language", "Language"), ("year", "Year"), ("doc_id", "Document"), ("tag", "Mentions (tag)"))
 
