@@ -163,6 +163,37 @@ def eval_tags(gold: Path | None, as_json: bool) -> None:
     click.echo(f"written to {out}")
 
 
+@eval_group.command("qa")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gold questions JSONL (default: eval/gold/qa.jsonl).")
+@click.option("--mode", "modes", multiple=True, type=click.Choice(("bm25", "dense", "hybrid", "hybrid+answer", "vanilla")),
+              help="What to evaluate; repeat for several (default: all, side by side).")
+@click.option("--k", "ks", default="1,3,5,10", show_default=True, help="Cut-offs for hit@k, comma-separated.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, as_json: bool) -> None:
+    """Retrieval and answer quality on the gold questions: hit@k, MRR, nDCG@10, answers that
+    contain a gold phrase, no-answer accuracy; by document type and language. Compares
+    ris3-miner with BM25 alone, dense alone and a default Haystack pipeline ('vanilla', built on
+    first use). Needs the indexed corpus ('ris3 ingest'); written to eval/results/qa-<date>.json."""
+    from eval.qa import GOLD, MODES, run, table, write
+
+    try:
+        cutoffs = sorted({int(k) for k in ks.split(",") if k.strip()})
+    except ValueError as exc:
+        raise click.BadParameter(f"--k takes numbers such as 1,3,5,10 ({exc})") from exc
+    try:
+        result = run(_settings(), modes or MODES, cutoffs, gold or GOLD, progress=not as_json)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out = write(result)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result['answerable']} questions with an answer, {result['no_answer']} without; index {result['index']}")
+    click.echo(table(result))
+    click.echo(f"written to {out}")
+
+
 def _filter_options(fn):
     for name in reversed(list(FILTER_HELP)):
         fn = click.option(f"--{name.replace('_', '-')}", name, default=None, help=FILTER_HELP[name])(fn)

@@ -265,6 +265,11 @@ class PassageIndex:
         row = self._db.execute("SELECT text FROM pages WHERE doc_id = ? AND page = ?", (doc_id, page)).fetchone()
         return row[0] if row else None
 
+    def page_texts(self, doc_id: str) -> dict[int, str]:
+        """Cleaned text of every page of a document that has text, by page number."""
+        rows = self._db.execute("SELECT page, text FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)).fetchall()
+        return {int(p): t for p, t in rows}
+
     def passage_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
 

@@ -64,3 +64,14 @@ def test_term_overlap_matches_related_word_forms():
     terms = content_terms("How does DIGIMAT relate to the South Moravian RIS3?")
     assert set(terms) == {"digimat", "south", "moravian", "ris3"}
     assert term_overlap(terms, "In South Moravia the DIGIMAT Hub is a delivery mechanism") == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("weights, alone", [((1.0, 1e-6), "keyword"), ((1e-6, 1.0), "dense")])
+def test_fusion_weights_are_keyword_then_dense(asker, weights, alone):
+    from index.retrieval import HybridRetriever
+
+    retriever = HybridRetriever(asker.index, weights=weights)
+    question = "Which organisation coordinates the Digital Innovation Hub in Lithuania?"
+    fused = [d.id for d in retriever.retrieve(question, top_k=5)[0]]
+    single = retriever.retrieve_keyword if alone == "keyword" else retriever.retrieve_dense
+    assert fused == [d.id for d in single(question, top_k=5)]

@@ -1,0 +1,247 @@
+"""Retrieval and answer quality against the gold questions (``eval/gold/qa.jsonl``, written by
+reading the corpus pages; see ``eval/gold/QA.md``).
+
+A retrieved passage is *relevant* to a question when it contains one of the question's gold
+phrases (case and whitespace ignored), or comes from the gold document and its pages overlap the
+gold pages. Modes, all over the same index:
+
+- ``bm25``: ris3-miner's keyword retriever alone;  ``dense``: its dense retriever alone;
+- ``hybrid``: ris3-miner's retrieval (both, fused by reciprocal rank);
+- ``hybrid+answer``: the whole ``ris3 ask`` path: retrieval and the extractive answer, scored on
+  the passages it returns and on the answer text (contains a gold phrase; says "no answer" for
+  questions the corpus does not answer);
+- ``vanilla``: a default Haystack pipeline over the same page texts (``eval/vanilla.py``).
+
+Questions of kind ``no_answer`` count only for no-answer accuracy.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .metrics import hit_at_k, mean, ndcg_at_k, reciprocal_rank
+
+GOLD = Path(__file__).parent / "gold" / "qa.jsonl"
+RESULTS = Path(__file__).parent / "results"
+MODES = ("bm25", "dense", "hybrid", "hybrid+answer", "vanilla")
+DEFAULT_KS = (1, 3, 5, 10)
+DEPTH = 10  # results retrieved per question (MRR and nDCG are computed at this depth)
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    id: str
+    question: str
+    doc_id: str = ""
+    pages: tuple[int, ...] = ()
+    phrases: tuple[str, ...] = ()
+    doc_type: str = ""
+    language: str = "en"
+    kind: str = "answer"  # or "no_answer"
+    note: str = ""
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind == "answer"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A retrieved unit, whatever the system: document, page range, text."""
+    doc_id: str
+    page_start: int
+    page_end: int
+    text: str
+
+
+def norm(text: str) -> str:
+    return " ".join((text or "").lower().split())
+
+
+def load_gold(path: Path = GOLD) -> list[GoldQuestion]:
+    """Read and check the gold file; ValueError names the line of a malformed entry."""
+    questions, seen = [], set()
+    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            q = GoldQuestion(**{**row, "pages": tuple(row.get("pages", ())), "phrases": tuple(row.get("phrases", ()))})
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise ValueError(f"{path}:{lineno}: {exc}") from exc
+        if q.kind not in ("answer", "no_answer"):
+            raise ValueError(f"{path}:{lineno}: kind must be 'answer' or 'no_answer', not {q.kind!r}")
+        if q.answerable and not (q.doc_id and q.pages and q.phrases):
+            raise ValueError(f"{path}:{lineno}: an answer question needs doc_id, pages and phrases")
+        if q.id in seen:
+            raise ValueError(f"{path}:{lineno}: duplicate id {q.id!r}")
+        seen.add(q.id)
+        questions.append(q)
+    return questions
+
+
+def gold_problems(questions: Iterable[GoldQuestion], page_text: Callable[[str, int], str | None]) -> list[str]:
+    """Every gold phrase must occur on one of its gold pages (case and whitespace ignored)."""
+    problems = []
+    for q in questions:
+        if not q.answerable:
+            continue
+        pages = [norm(page_text(q.doc_id, p) or "") for p in q.pages]
+        if not any(pages):
+            problems.append(f"{q.id}: no text for {q.doc_id} pages {list(q.pages)}")
+            continue
+        for phrase in q.phrases:
+            if not any(norm(phrase) in t for t in pages):
+                problems.append(f"{q.id}: phrase {phrase!r} not on {q.doc_id} pages {list(q.pages)}")
+    return problems
+
+
+def relevant(q: GoldQuestion, c: Candidate) -> bool:
+    text = norm(c.text)
+    if any(norm(p) in text for p in q.phrases):
+        return True
+    return c.doc_id == q.doc_id and any(c.page_start <= p <= c.page_end for p in q.pages)
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    doc_type: str
+    language: str
+    rels: list[bool]
+    n_relevant: int
+    top: list[str] = field(default_factory=list)  # "doc_id p.N" of the first results
+    answer: str | None = None
+    answered: bool | None = None
+    answer_has_phrase: bool | None = None
+
+
+def score(results: Sequence[QuestionResult], ks: Sequence[int]) -> dict:
+    out = {f"hit@{k}": mean([hit_at_k(r.rels, k) for r in results]) for k in ks}
+    out["mrr"] = mean([reciprocal_rank(r.rels[:DEPTH]) for r in results])
+    out["ndcg@10"] = mean([ndcg_at_k(r.rels, 10, r.n_relevant) for r in results])
+    out["questions"] = len(results)
+    answered = [r for r in results if r.answer_has_phrase is not None]
+    if answered:
+        out["answer_contains_gold_phrase"] = mean([float(r.answer_has_phrase) for r in answered])
+        out["answered_rate"] = mean([float(bool(r.answered)) for r in answered])
+    return out
+
+
+def breakdown(results: Sequence[QuestionResult], ks: Sequence[int]) -> dict:
+    groups: dict[str, dict[str, list[QuestionResult]]] = {"doc_type": defaultdict(list), "language": defaultdict(list)}
+    for r in results:
+        groups["doc_type"][r.doc_type].append(r)
+        groups["language"][r.language].append(r)
+    return {field_name: {value: score(rs, ks) for value, rs in sorted(by.items())} for field_name, by in groups.items()}
+
+
+def _candidates_from_passages(passages) -> list[Candidate]:
+    return [Candidate(p.meta.get("doc_id", ""), int(p.meta.get("page_start", 1)), int(p.meta.get("page_end", 1)),
+                      p.content or "") for p in passages]
+
+
+def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, gold_path: Path = GOLD,
+        progress: bool = True) -> dict:
+    """Evaluate the modes on the gold questions against the index of ``settings``."""
+    from tqdm import tqdm
+
+    from app.service import Asker
+    from index.retrieval import HybridRetriever
+    from index.store import PassageIndex
+
+    questions = load_gold(gold_path)
+    answerable = [q for q in questions if q.answerable]
+    no_answer = [q for q in questions if not q.answerable]
+    index = PassageIndex(settings.home, settings.index, chroma_url=settings.chroma_url)
+    if index.passage_count() == 0:
+        raise ValueError("the index is empty: run 'ris3 ingest' first")
+    problems = gold_problems(questions, index.page_text)
+    if problems:
+        raise ValueError("gold phrases not found on their pages (is the index up to date?): " + "; ".join(problems[:5]))
+    ours = [Candidate(c.doc_id, c.page_start, c.page_end, c.text) for c in _candidates_from_passages(index.passages().values())]
+
+    retriever = HybridRetriever(index)
+    asker: Asker | None = None
+    vanilla = None
+    out: dict = {"date": date.today().isoformat(), "gold": Path(gold_path).name, "index": index.folder.name,
+                 "settings": settings.index.as_dict(), "questions": len(questions),
+                 "answerable": len(answerable), "no_answer": len(no_answer), "ks": list(ks), "modes": {}}
+    for mode in modes:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(MODES)}")
+        universe = ours
+        if mode == "vanilla":
+            from .vanilla import VanillaBaseline
+
+            vanilla = vanilla or VanillaBaseline(index, settings.home)
+            t = time.perf_counter()
+            vanilla.warm_up(progress=progress)
+            out.setdefault("vanilla_build_s", round(time.perf_counter() - t, 1))
+            universe = [Candidate(c.doc_id, c.page_start, c.page_end, c.text) for c in vanilla.chunks]
+        if mode == "hybrid+answer" and asker is None:
+            asker = Asker(settings)
+            asker.warm_up()
+        results, latencies = [], []
+        for q in tqdm(answerable + (no_answer if mode == "hybrid+answer" else []), desc=f"eval {mode}",
+                      disable=not progress, unit="q"):
+            t = time.perf_counter()
+            answer = None
+            if mode == "bm25":
+                found = _candidates_from_passages(retriever.retrieve_keyword(q.question, top_k=DEPTH))
+            elif mode == "dense":
+                found = _candidates_from_passages(retriever.retrieve_dense(q.question, top_k=DEPTH))
+            elif mode == "hybrid":
+                found = _candidates_from_passages(retriever.retrieve(q.question, top_k=DEPTH)[0])
+            elif mode == "hybrid+answer":
+                answer = asker.ask(q.question, top_k=DEPTH)
+                found = _candidates_from_passages(answer.passages)
+            else:
+                found = [Candidate(c.doc_id, c.page_start, c.page_end, c.text) for c in vanilla.search(q.question, DEPTH)]
+            latencies.append((time.perf_counter() - t) * 1000)
+            r = QuestionResult(q.id, q.doc_type, q.language, [relevant(q, c) for c in found],
+                               sum(1 for c in universe if relevant(q, c)) if q.answerable else 0,
+                               [f"{c.doc_id} p.{c.page_start}" for c in found[:3]])
+            if answer is not None:
+                r.answer, r.answered = answer.text, answer.answered
+                if q.answerable:
+                    r.answer_has_phrase = answer.answered and any(norm(p) in norm(answer.text) for p in q.phrases)
+            results.append(r)
+        scored = [r for r in results if r.id in {q.id for q in answerable}]
+        block = score(scored, ks)
+        block["by"] = breakdown(scored, ks)
+        block["latency_ms_p50"] = round(sorted(latencies)[len(latencies) // 2], 1) if latencies else None
+        if mode == "hybrid+answer" and no_answer:
+            unanswered = [r for r in results if r.id in {q.id for q in no_answer}]
+            block["no_answer_accuracy"] = mean([float(not r.answered) for r in unanswered])
+            block["no_answer_questions"] = len(unanswered)
+        block["per_question"] = [asdict(r) for r in results]
+        out["modes"][mode] = block
+    return out
+
+
+def write(result: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"qa-{result['date']}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def table(result: dict) -> str:
+    """The comparison as a Markdown table (what the README shows)."""
+    ks = result["ks"]
+    head = ["mode", *[f"hit@{k}" for k in ks], "MRR", "nDCG@10", "answer has gold phrase", "no-answer accuracy",
+            "p50 ms"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for mode, m in result["modes"].items():
+        cells = [mode, *[f"{m[f'hit@{k}']:.3f}" for k in ks], f"{m['mrr']:.3f}", f"{m['ndcg@10']:.3f}",
+                 f"{m['answer_contains_gold_phrase']:.3f}" if "answer_contains_gold_phrase" in m else "–",
+                 f"{m['no_answer_accuracy']:.3f}" if "no_answer_accuracy" in m else "–",
+                 f"{m['latency_ms_p50']:.0f}" if m.get("latency_ms_p50") is not None else "–"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
