@@ -44,10 +44,12 @@ report: setup
 	$(BIN)/ris3 report keywords --by region --doc-type ris3,op,op-operations -f csv -f html \
 		-o 'reports/keywords-{date}.{ext}'
 
-# Benchmarks: the core path (fresh ingest of the bundled corpus + warm questions), then reports.
+# Benchmarks (eval/results/): speed and memory (fresh ingest, questions at corpus size and at
+# 50k passages, app start-up), keyword reports, and retrieval quality against the baselines.
 bench: setup
-	$(BIN)/python -m eval.bench_core
+	$(BIN)/ris3 bench
 	$(BIN)/python -m eval.bench_reports
+	$(BIN)/ris3 eval qa
 
 # Debian's Chromium and chromedriver for the real-browser test (tests/test_browser.py); needs root.
 browser:

@@ -194,6 +194,18 @@ def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, as_json: bool) -
     click.echo(f"written to {out}")
 
 
+@cli.command()
+@click.option("--skip-scale", is_flag=True, help="Leave out the synthetic 50k-passage index.")
+def bench(skip_scale: bool) -> None:
+    """Speed and memory benchmark: a fresh ingest of the bundled corpus (time per stage, pages/s,
+    peak memory, the MiniLM encode floor), warm question latency with and without filters at the
+    corpus size and at 50k passages, the query process's memory, app start-up. Takes 10-15
+    minutes; writes eval/results/bench-<date>.json. Measurements only: nothing passes or fails."""
+    from eval.bench import main as run_bench
+
+    run_bench(["--skip-scale"] if skip_scale else [])
+
+
 def _filter_options(fn):
     for name in reversed(list(FILTER_HELP)):
         fn = click.option(f"--{name.replace('_', '-')}", name, default=None, help=FILTER_HELP[name])(fn)

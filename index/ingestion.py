@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from haystack import Document
 
@@ -48,6 +49,15 @@ class FileOutcome:
 class IngestReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (extraction, tagging, ...)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - started
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -151,7 +161,8 @@ def ingest_paths(
                  on_progress=on_progress, catalogue=catalogue)
     index.set_tagging_version(tagging_version(catalogue))
     if report.changed or not (index.folder / "keyword").exists():
-        index.rebuild_keyword_index()
+        with report.timed("keyword_index"):
+            index.rebuild_keyword_index()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -171,7 +182,8 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
     converter = CorpusConverter(workers=workers, progress_bar=progress,
                                 progress_callback=lambda done, total: notify("extracting", done, total))
     metas = [{**m.as_meta(), "sha256": sha} for _, m, sha in todo]
-    converted = converter.run(sources=[p for p, _, _ in todo], meta=metas)
+    with report.timed("extraction"):
+        converted = converter.run(sources=[p for p, _, _ in todo], meta=metas)
     failed = {f["doc_id"]: f["reason"] for f in converted["failures"]}
     for path, meta, sha in todo:
         if meta.doc_id in failed:
@@ -184,9 +196,12 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
         pages_by_doc.setdefault(page.meta["doc_id"], []).append((page.meta["page_number"], page.content or ""))
     s = index.settings
     splitter = PassageSplitter(target_words=s.target_words, max_words=s.max_words, min_words=s.min_words)
-    passages = LanguageTagger().run(splitter.run(converted["documents"])["documents"])["documents"]
-    passages = PassageTagger(catalogue_path=catalogue).run(passages)["documents"]
-    passages = EntityExtractor().run(passages)["documents"]
+    with report.timed("splitting_and_language"):
+        passages = LanguageTagger().run(splitter.run(converted["documents"])["documents"])["documents"]
+    with report.timed("tagging"):
+        passages = PassageTagger(catalogue_path=catalogue).run(passages)["documents"]
+    with report.timed("ner"):
+        passages = EntityExtractor().run(passages)["documents"]
     if not passages:
         return
     from tqdm import tqdm
@@ -195,16 +210,20 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
         model=local_model_path(), local_files_only=True, normalize_embeddings=True,
         batch_size=batch_size, progress_bar=False,
     )
-    embedder.warm_up()
+    with report.timed("model_load"):
+        embedder.warm_up()
     embedded: list[Document] = []
-    with tqdm(total=len(passages), desc="Embedding passages", unit="passage", disable=not progress) as bar:
+    with report.timed("embedding_passages"), \
+            tqdm(total=len(passages), desc="Embedding passages", unit="passage", disable=not progress) as bar:
         for i in range(0, len(passages), EMBED_CHUNK):
             chunk = embedder.run(documents=passages[i:i + EMBED_CHUNK])["documents"]
             embedded.extend(chunk)
             bar.update(len(chunk))
             notify("embedding", len(embedded), len(passages))
     passages = embedded
-    sentence_vectors = _embed_sentences(embedder, passages, batch_size=batch_size * 2, progress=progress, notify=notify)
+    with report.timed("embedding_sentences"):
+        sentence_vectors = _embed_sentences(embedder, passages, batch_size=batch_size * 2, progress=progress,
+                                            notify=notify)
 
     by_doc: dict[str, list[Document]] = {}
     for p in passages:
@@ -223,9 +242,10 @@ def _process(index, todo, report, known, *, workers: int, progress: bool, batch_
                     "language": first.get("language", ""), "language_detected": first.get("language_detected", ""),
                     "file_kind": first.get("file_kind", ""), **document_profile(docs)}
         n_pages = int(first.get("n_pages", 0))
-        index.write_document(meta.doc_id, meta.file, sha, doc_meta, n_pages, docs,
-                             {d.id: sentence_vectors[d.id] for d in docs if d.id in sentence_vectors},
-                             pages_by_doc.get(meta.doc_id, []))
+        with report.timed("writing"):
+            index.write_document(meta.doc_id, meta.file, sha, doc_meta, n_pages, docs,
+                                 {d.id: sentence_vectors[d.id] for d in docs if d.id in sentence_vectors},
+                                 pages_by_doc.get(meta.doc_id, []))
         report.outcomes.append(FileOutcome(meta.doc_id, str(path), "ingested", "", n_pages, len(docs)))
 
 

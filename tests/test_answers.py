@@ -75,3 +75,20 @@ def test_fusion_weights_are_keyword_then_dense(asker, weights, alone):
     fused = [d.id for d in retriever.retrieve(question, top_k=5)[0]]
     single = retriever.retrieve_keyword if alone == "keyword" else retriever.retrieve_dense
     assert fused == [d.id for d in single(question, top_k=5)]
+
+
+def test_fast_filter_masks_agree_with_haystack_filter_evaluation(asker):
+    import numpy as np
+    from haystack.utils.filters import document_matches_filter
+
+    from index.retrieval import HybridRetriever
+
+    keyword = HybridRetriever(asker.index)
+    keyword.warm_up()
+    component = keyword._pipeline.get_component("keyword")
+    for criteria in ({"region": "Lubelskie"}, {"doc_type": "report,edp"}, {"tag": "support.cluster,domain.tourism"},
+                     {"country": "PL", "tag": "process.edp"}):
+        f = asker.index.resolve_filters(**criteria)
+        expected = np.array([document_matches_filter(f, component.documents[i]) for i in component.index.ids])
+        fast = component._fast_mask(f)
+        assert fast is not None and expected.any() and (fast == expected).all(), criteria
