@@ -5,7 +5,9 @@ all-MiniLM-L6-v2 embeddings plus the share of the question's content words it co
 acronyms such as DIGIMAT or RIS3CAT weigh more). The best 1-4 sentences, without near-duplicates,
 form the answer; each carries a citation record that points to document, page and the sentence's
 span in the passage. When no sentence scores above the threshold, the answer says the corpus does
-not seem to answer the question and the nearest passages are still returned.
+not seem to answer the question and the nearest passages are still returned. So it does when an
+English question names something (a capitalised word, not the first) that no indexed passage
+contains, e.g. a region the corpus does not cover: "The corpus does not mention Bratislava".
 """
 from __future__ import annotations
 
@@ -51,9 +53,13 @@ class Answer:
     elapsed_ms: float = 0.0
     id: str | int | None = None
     scores: list[float] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # names in the question the corpus never mentions
 
     @property
     def text(self) -> str:
+        if not self.answered and self.missing:
+            return f"The corpus does not mention {', '.join(self.missing)}: it does not seem to answer this question. " \
+                   "The nearest passages are listed below."
         if not self.answered:
             return NO_ANSWER
         return " ".join(f"{s} [{n}]" for s, n in self.sentences)
@@ -64,6 +70,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "answered": self.answered,
+            "missing_terms": self.missing,
             "citations": [{**asdict(c), "span": list(c.span)} for c in self.citations],
             "passages": [passage_json(rank, p) for rank, p in enumerate(self.passages, start=1)],
             "elapsed_ms": round(self.elapsed_ms, 1),
@@ -141,6 +148,9 @@ class AnswerBuilder:
         self.stored_vectors = stored_vectors
 
     def build(self, question: str, passages: list[Document], query_embedding: Sequence[float]) -> Answer:
+        missing = unknown_names(question, self.idf) if self.idf else []
+        if missing:
+            return Answer(question, False, [], [], passages, missing=missing)
         candidates = self._candidates(passages[: self.passages_read])
         if not candidates:
             return Answer(question, False, [], [], passages)
@@ -270,6 +280,26 @@ def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+def unknown_names(question: str, idf: Callable[[str], float]) -> list[str]:
+    """Capitalised words of an English question (not its first word) that the corpus never
+    contains (BM25 idf 0 for the word, or for every part of a hyphenated one): names of places,
+    programmes or organisations the corpus does not cover. Questions in other languages are left
+    alone (German capitalises every noun)."""
+    from nlp.language import detect_language
+
+    names = []
+    for i, m in enumerate(_TOKEN.finditer(question)):
+        w = m.group()
+        if i == 0 or len(w) < 4 or not w[0].isupper() or not w.replace("-", "").replace("'", "").isalpha():
+            continue
+        parts = [p for p in re.split(r"[-']", w) if len(p) > 1]
+        if parts and all(idf(_stemmer().stemWord(p.lower())) == 0 for p in parts):
+            names.append(w)
+    if names and detect_language(question) != "en":
+        return []
+    return list(dict.fromkeys(names))
 
 
 def content_terms(text: str, idf: Callable[[str], float] | None = None) -> dict[str, float]:

@@ -67,11 +67,19 @@ def ingest(paths: tuple[Path, ...], workers: int | None, quiet: bool, as_json: b
             raise click.ClickException(f"{p}: no such file or folder")
     report = service.ingest(settings, list(paths) or None, progress=not quiet and not as_json)
     if as_json:
-        click.echo(json.dumps({"seconds": round(report.seconds, 2), "files": [asdict(o) for o in report.outcomes]}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"seconds": round(report.seconds, 2), "repaired": report.repaired,
+                               "files": [asdict(o) for o in report.outcomes]}, ensure_ascii=False, indent=2))
     else:
+        if any(report.repaired.values()):
+            r = report.repaired
+            click.echo(f"repaired an interrupted ingest: {r['chroma_orphans_removed']} orphan vectors removed, "
+                       f"{r['documents_to_redo']} documents redone, keyword index "
+                       f"{'rebuilt' if r['keyword_rebuilt'] else 'kept'}", err=True)
         for o in report.outcomes:
             if o.status in ("failed", "skipped", "removed"):
                 click.echo(f"{o.status:8} {o.file}: {o.reason}", err=o.status == "failed")
+            elif o.status == "unchanged" and o.reason:  # failed before, same file: still failing
+                click.echo(f"failed   {o.file}: {o.reason} (unchanged since the last run)", err=True)
         counts = {s: report.count(s) for s in ("ingested", "unchanged", "skipped", "failed", "removed")}
         click.echo(f"{counts['ingested']} ingested, {counts['unchanged']} unchanged, {counts['skipped']} skipped, "
                    f"{counts['failed']} failed, {counts['removed']} removed in {report.seconds:.1f} s")
@@ -82,12 +90,26 @@ def ingest(paths: tuple[Path, ...], workers: int | None, quiet: bool, as_json: b
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status(as_json: bool) -> None:
+@click.option("--check", is_flag=True,
+              help="Check that the record, the Chroma collection and the keyword index hold the same passages; "
+                   "exit 1 when they do not ('ris3 ingest' repairs it).")
+def status(as_json: bool, check: bool) -> None:
     """Documents, passages and failures in the index."""
     from . import service
 
     settings = _settings()
     index = service.open_index(settings)
+    if check:
+        found = index.check()
+        if as_json:
+            click.echo(json.dumps(found, indent=2))
+        else:
+            click.echo(f"{found['passages']} passages recorded, {found['chroma']} in Chroma, {found['keyword']} in the "
+                       f"keyword index: " + ("consistent" if found["ok"] else
+                       f"{len(found['chroma_orphans'])} orphan vectors, {len(found['chroma_missing'])} passages without "
+                       f"vectors, {len(found['keyword_stale'])} keyword entries out of date "
+                       f"(run 'ris3 ingest' to repair)"))
+        sys.exit(0 if found["ok"] else 1)
     rows = service.library_rows(index)
     data = {
         "index": str(index.folder),

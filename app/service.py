@@ -25,6 +25,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, progress: bool =
                         on_progress=on_progress, hub_catalogue=settings.hub_catalogue)
 
 
+MAX_QUESTION_CHARS = 2000
 UPLOAD_TYPES = ("pdf", "docx", "txt", "md", "html", "htm")
 
 
@@ -127,9 +128,12 @@ class Asker:
         )
 
     def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Answer:
-        question = (question or "").strip()
+        question = " ".join("".join(ch if ch.isprintable() else " " for ch in (question or "")).split())
         if not question:
             raise ValueError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise ValueError(f"the question is {len(question):,} characters long; ask in at most "
+                             f"{MAX_QUESTION_CHARS:,} (a question, not a document: to search a text, add it as a document)")
         if self.index.passage_count() == 0:
             raise ValueError("the index is empty: run 'ris3 ingest' first")
         if self._builder is None:

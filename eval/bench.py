@@ -84,7 +84,7 @@ def stage_ingest(home: Path) -> dict:
     }
 
 
-def _latencies(settings, questions: list[str]) -> dict:
+def _latencies(settings, questions: list[str], filters: list[dict] = FILTERS) -> dict:
     from app.service import Asker, Filters
 
     asker = Asker(settings)
@@ -100,7 +100,7 @@ def _latencies(settings, questions: list[str]) -> dict:
         plain.append((time.perf_counter() - t) * 1000)
     for i, q in enumerate(questions):
         t = time.perf_counter()
-        asker.ask(q, Filters(**FILTERS[i % len(FILTERS)]))
+        asker.ask(q, Filters(**filters[i % len(filters)]))
         filtered.append((time.perf_counter() - t) * 1000)
     return {"passages": asker.index.passage_count(), "questions": len(questions), "warm_up_s": round(warm_up_s, 1),
             "p50_ms": round(statistics.median(plain), 1), "p95_ms": round(percentile(plain, 95), 1),

@@ -50,6 +50,7 @@ class IngestReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (extraction, tagging, ...)
+    repaired: dict[str, int] = field(default_factory=dict)  # what the start-of-run consistency repair did
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -65,6 +66,9 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         return any(o.status in ("ingested", "removed") for o in self.outcomes)
+
+
+INCOMPLETE_MARKER = "ingest.incomplete"  # present while an ingest runs; left behind by a killed one
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -84,10 +88,11 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     return [f.resolve() for f in files], roots
 
 
-def _manifest_for(path: Path, cache: dict[Path, dict[str, DocMeta]]) -> tuple[DocMeta | None, Path | None]:
+def _manifest_for(path: Path, cache: dict[Path, dict[str, DocMeta]],
+                  problems: list[str]) -> tuple[DocMeta | None, Path | None]:
     for parent in list(path.parents)[:4]:
         if parent not in cache:
-            cache[parent] = load_manifest(parent)
+            cache[parent] = load_manifest(parent, problems)
         if str(path) in cache[parent]:
             return cache[parent][str(path)], parent
     return None, None
@@ -105,10 +110,35 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest files and folders into ``index``. ``on_progress(stage, done, total)`` is called
     with stage 'extracting' (pages), 'embedding' (passages) and 'sentences' as work proceeds.
-    ``hub_catalogue``: the JRC DIH catalogue JSON, so that passages are linked to its hubs."""
+    ``hub_catalogue``: the JRC DIH catalogue JSON, so that passages are linked to its hubs.
+    One ingest at a time per index: a second one waits for the first (a lock file in the index
+    folder); questions keep being answered meanwhile."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(index.folder / "ingest.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if progress:
+            print(f"Another ingest is running on {index.folder}; waiting for it to finish ...", flush=True)
+        lock.acquire()
+    try:
+        index.reload()  # what the other ingest wrote
+        return _ingest(index, paths, workers=workers, progress=progress, batch_size=batch_size,
+                       on_progress=on_progress, hub_catalogue=hub_catalogue)
+    finally:
+        lock.release()
+
+
+def _ingest(index: PassageIndex, paths: list[Path], *, workers: int, progress: bool, batch_size: int,
+            on_progress: ProgressCallback | None, hub_catalogue: Path | None) -> IngestReport:
     catalogue = str(hub_catalogue) if hub_catalogue and Path(hub_catalogue).exists() else None
     started = time.perf_counter()
     report = IngestReport()
+    marker = index.folder / INCOMPLETE_MARKER
+    if marker.exists():  # the last ingest did not finish: remove what it left half-written
+        report.repaired = index.repair()
+    marker.touch()
     files, roots = discover(paths)
     known = {d.doc_id: d for d in index.documents()}
     manifests: dict[Path, dict[str, DocMeta]] = {}
@@ -117,12 +147,22 @@ def ingest_paths(
     seen_ids: set[str] = set()
 
     entries: list[tuple[Path, DocMeta]] = []
+    problems: list[str] = []
     for path in files:
         if not path.exists():
             report.outcomes.append(FileOutcome("", str(path), "failed", f"{path}: file not found"))
             continue
-        meta, _ = _manifest_for(path, manifests)
+        meta, _ = _manifest_for(path, manifests, problems)
         entries.append((path, meta or infer_meta(path, roots[0] if roots else None)))
+    for root in roots:  # rows naming files that are not there, and malformed rows
+        listed = manifests.get(root) if root in manifests else load_manifest(root, problems)
+        for file_path, meta in (listed or {}).items():
+            if not Path(file_path).exists():
+                report.outcomes.append(FileOutcome("", file_path, "failed",
+                                                   f"listed in {root / MANIFEST_NAME} (doc_id {meta.doc_id}) "
+                                                   "but the file does not exist"))
+    for problem in dict.fromkeys(problems):
+        report.outcomes.append(FileOutcome("", problem.split(": ", 1)[0], "failed", problem))
     # Files the manifest describes come first, so that an unlisted copy is the one called duplicate.
     entries.sort(key=lambda e: (e[1].inferred, str(e[0])))
     for path, meta in entries:
@@ -163,6 +203,7 @@ def ingest_paths(
     if report.changed or not (index.folder / "keyword").exists():
         with report.timed("keyword_index"):
             index.rebuild_keyword_index()
+    marker.unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
 

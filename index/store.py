@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ class PassageIndex:
         self.folder = self.home / f"index-{self.settings.fingerprint}"
         self.chroma_url = chroma_url
         self._store = None
+        self._store_lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
         self._docs: dict[str, Document] | None = None
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -117,22 +119,33 @@ class PassageIndex:
     # -- Chroma ---------------------------------------------------------------------------
     @property
     def document_store(self):
-        if self._store is None:
-            from haystack_integrations.document_stores.chroma import ChromaDocumentStore
-
-            common = dict(
-                collection_name=f"{COLLECTION}-{self.settings.fingerprint}",
-                distance_function="cosine",
-                client_settings={"anonymized_telemetry": False},
-            )
-            if self.chroma_url:
-                from urllib.parse import urlparse
-
-                u = urlparse(self.chroma_url)
-                self._store = ChromaDocumentStore(host=u.hostname, port=u.port or 8000, **common)
-            else:
-                self._store = ChromaDocumentStore(persist_path=str(self.folder / "chroma"), **common)
+        """The Haystack Chroma store, connected on first use. Connecting happens here, once and
+        under a lock: Chroma clients created by several threads at once (the first questions of
+        concurrent app sessions) can stop each other's shared system."""
+        if self._store is not None:
+            return self._store
+        with self._store_lock:
+            if self._store is None:
+                self._store = self._connect()
         return self._store
+
+    def _connect(self):
+        from haystack_integrations.document_stores.chroma import ChromaDocumentStore
+
+        common = dict(
+            collection_name=f"{COLLECTION}-{self.settings.fingerprint}",
+            distance_function="cosine",
+            client_settings={"anonymized_telemetry": False},
+        )
+        if self.chroma_url:
+            from urllib.parse import urlparse
+
+            u = urlparse(self.chroma_url)
+            store = ChromaDocumentStore(host=u.hostname, port=u.port or 8000, **common)
+        else:
+            store = ChromaDocumentStore(persist_path=str(self.folder / "chroma"), **common)
+        store._ensure_initialized()
+        return store
 
     # -- documents ------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
@@ -159,13 +172,8 @@ class PassageIndex:
         """Replace a document's passages (vectors first, then the record). ``sentence_vectors``
         maps passage id to one embedding per sentence, used to score answer sentences; ``pages``
         are the cleaned page texts that citation offsets point into."""
-        from haystack.document_stores.types import DuplicatePolicy
-
         self.delete_document(doc_id, keep_record=True)
-        store = self.document_store
-        batch = 1000
-        for i in range(0, len(passages), batch):
-            store.write_documents(passages[i:i + batch], policy=DuplicatePolicy.OVERWRITE)
+        self._upsert(passages)
         with self._tx() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO passages(id, doc_id, idx, text, meta) VALUES (?,?,?,?,?)",
@@ -185,6 +193,24 @@ class PassageIndex:
                 (doc_id, file, sha256, "ingested", "", json.dumps(meta), n_pages, len(passages), time.time()),
             )
         self._docs = None
+
+    def _upsert(self, passages: list[Document], batch: int = 1000) -> None:
+        """Write passages to Chroma in batches. Haystack's ``write_documents`` upserts one document
+        per call (2,000 Chroma transactions for the bundled corpus, ~60 s); the same records
+        (Haystack's own conversion) go in one upsert per batch here."""
+        from haystack.document_stores.types import DuplicatePolicy
+        from haystack_integrations.document_stores.chroma import ChromaDocumentStore
+
+        payloads = [ChromaDocumentStore._convert_document_to_chroma(p) for p in passages]
+        payloads = [p for p in payloads if p is not None]
+        keys = ("ids", "documents", "metadatas", "embeddings")
+        if not all(set(p) == set(keys) for p in payloads):  # an unusual record: Haystack's own path
+            self.document_store.write_documents(passages, policy=DuplicatePolicy.OVERWRITE)
+            return
+        collection = self.chroma_collection()
+        for i in range(0, len(payloads), batch):
+            part = payloads[i:i + batch]
+            collection.upsert(**{k: [p[k][0] for p in part] for k in keys})
 
     def delete_document(self, doc_id: str, keep_record: bool = False) -> None:
         self.document_store.delete_by_filter({"field": "meta.doc_id", "operator": "==", "value": doc_id})
@@ -236,6 +262,42 @@ class PassageIndex:
         store = self.document_store
         store._ensure_initialized()
         return store._collection
+
+    def check(self) -> dict[str, Any]:
+        """Do the SQLite record, the Chroma collection and the keyword index hold the same passages?
+        Returns the counts and the ids that disagree (empty lists when consistent)."""
+        recorded = set(self.passages())
+        in_chroma = set(self.chroma_collection().get(include=[])["ids"])
+        keyword = KeywordIndex(self.folder / "keyword")
+        in_keyword = set(keyword.ids) if keyword.load() else set()
+        with_vectors = {r[0] for r in self._db.execute("SELECT passage_id FROM sentence_vectors")}
+        return {
+            "passages": len(recorded), "chroma": len(in_chroma), "keyword": len(in_keyword),
+            "chroma_orphans": sorted(in_chroma - recorded), "chroma_missing": sorted(recorded - in_chroma),
+            "keyword_stale": sorted(in_keyword ^ recorded),
+            "sentence_vectors_missing": sorted(recorded - with_vectors),
+            "ok": in_chroma == recorded == in_keyword and recorded <= with_vectors,
+        }
+
+    def repair(self) -> dict[str, int]:
+        """Remove vectors whose passage was never recorded (an ingest killed between the Chroma
+        write and the SQLite commit), forget documents whose recorded passages lack vectors (so the
+        next ingest redoes them), and rebuild a keyword index that disagrees with the record."""
+        found = self.check()
+        broken_docs = {self.passages()[pid].meta.get("doc_id") for pid in found["chroma_missing"]}
+        for doc_id in broken_docs:
+            self.delete_document(doc_id)
+        if broken_docs:
+            found = self.check()
+        if found["chroma_orphans"]:
+            collection = self.chroma_collection()
+            for i in range(0, len(found["chroma_orphans"]), 1000):
+                collection.delete(ids=found["chroma_orphans"][i:i + 1000])
+        if found["keyword_stale"]:
+            self._keyword = None
+            self.rebuild_keyword_index()
+        return {"chroma_orphans_removed": len(found["chroma_orphans"]), "documents_to_redo": len(broken_docs),
+                "keyword_rebuilt": int(bool(found["keyword_stale"]))}
 
     def reload(self) -> None:
         """Forget cached passages and keyword index (another process or instance changed them)."""

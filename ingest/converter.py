@@ -98,10 +98,11 @@ class CorpusConverter:
         documents: list[Document] = []
         failures: list[dict] = []
         for job in jobs:
+            pages = [] if job.error else self._page_documents(job)  # may find there is no text: job.error
             if job.error:
                 failures.append({"file": str(job.path), "doc_id": job.meta.get("doc_id", ""), "reason": job.error})
                 continue
-            documents.extend(self._page_documents(job))
+            documents.extend(pages)
         return {"documents": documents, "failures": failures}
 
     def _plan(self, jobs: list[_FileJob]) -> list[tuple[int, str, str, int, int]]:

@@ -238,8 +238,15 @@ def _pdfplumber():
 
 
 def _pdf_open_reason(path: Path, exc: Exception) -> str:
+    # pdfplumber wraps pdfminer's errors (PdfminerException(PDFPasswordIncorrect())): look inside.
+    inner = [exc, exc.__cause__, exc.__context__, *[a for a in exc.args if isinstance(a, BaseException)]]
+    for e in inner:
+        if e is not None and ("Password" in type(e).__name__ or "encrypt" in str(e).lower()
+                              or "password" in str(e).lower()):
+            return "encrypted PDF (a password is needed to read it)"
+    wrapped = next((a for a in exc.args if isinstance(a, BaseException)), None)
+    if wrapped is not None:
+        exc = wrapped
     name = type(exc).__name__
     msg = str(exc)
-    if "Password" in name or "password" in msg.lower() or "encrypt" in msg.lower():
-        return "encrypted PDF (a password is needed to read it)"
     return f"corrupt or unreadable PDF ({name}: {msg[:120]})" if msg else f"corrupt or unreadable PDF ({name})"

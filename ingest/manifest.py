@@ -54,10 +54,12 @@ def doc_id_for(path: Path) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "doc"
 
 
-def load_manifest(corpus_dir: Path) -> dict[str, DocMeta]:
+def load_manifest(corpus_dir: Path, problems: list[str] | None = None) -> dict[str, DocMeta]:
     """Rows of ``corpus_dir/manifest.csv`` keyed by resolved file path.
 
-    Malformed rows (no file, unknown doc_type) raise ``ValueError`` naming the row number.
+    A malformed row (no file, unknown doc_type) raises ``ValueError`` naming the row number; with
+    ``problems`` given, the message is appended there instead and the row is left out (its file
+    is then described from the file itself), so that one bad row does not stop an ingest.
     """
     path = corpus_dir / MANIFEST_NAME
     if not path.exists():
@@ -66,11 +68,17 @@ def load_manifest(corpus_dir: Path) -> dict[str, DocMeta]:
     with path.open(encoding="utf-8", newline="") as fh:
         for lineno, row in enumerate(csv.DictReader(fh), start=2):
             file = (row.get("file") or "").strip()
-            if not file:
-                raise ValueError(f"{path}:{lineno}: row has no 'file'")
             doc_type = (row.get("doc_type") or "").strip()
-            if doc_type and doc_type not in DOC_TYPES:
-                raise ValueError(f"{path}:{lineno}: unknown doc_type {doc_type!r} (one of {', '.join(DOC_TYPES)})")
+            error = ""
+            if not file:
+                error = f"{path}:{lineno}: row has no 'file'"
+            elif doc_type and doc_type not in DOC_TYPES:
+                error = f"{path}:{lineno}: unknown doc_type {doc_type!r} (one of {', '.join(DOC_TYPES)})"
+            if error:
+                if problems is None:
+                    raise ValueError(error)
+                problems.append(error)
+                continue
             src = " / ".join(x for x in ((row.get("source_repo") or "").strip(), (row.get("source_path") or "").strip()) if x)
             meta = DocMeta(
                 doc_id=(row.get("doc_id") or "").strip() or doc_id_for(Path(file)),
@@ -94,3 +102,23 @@ def infer_meta(path: Path, root: Path | None = None) -> DocMeta:
     rel = str(path.relative_to(root)) if root and path.is_relative_to(root) else path.name
     title = re.sub(r"[-_]+", " ", path.stem).strip()
     return DocMeta(doc_id=doc_id_for(path), file=rel, title=title, inferred=True)
+
+
+def copy_subset(corpus_dir: Path, dest: Path, files: list[str]) -> Path:
+    """A corpus folder at ``dest`` with some of ``corpus_dir``'s files (paths relative to it) and
+    their manifest rows: for tests and benchmarks on real documents."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    with (corpus_dir / MANIFEST_NAME).open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = [r for r in reader if r["file"] in files]
+        fields = reader.fieldnames
+    for f in files:
+        (dest / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(corpus_dir / f, dest / f)
+    with (dest / MANIFEST_NAME).open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    return dest

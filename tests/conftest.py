@@ -1,6 +1,4 @@
-import csv
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -30,19 +28,9 @@ def _isolated_home(tmp_path, monkeypatch):
 
 def make_corpus(dest: Path, files: list[str]) -> Path:
     """A corpus folder with real corpus files and their manifest rows."""
-    dest.mkdir(parents=True, exist_ok=True)
-    with (CORPUS / "manifest.csv").open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        rows = [r for r in reader if r["file"] in files]
-        fields = reader.fieldnames
-    for f in files:
-        (dest / f).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(CORPUS / f, dest / f)
-    with (dest / "manifest.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields)
-        w.writeheader()
-        w.writerows(rows)
-    return dest
+    from ingest.manifest import copy_subset
+
+    return copy_subset(CORPUS, dest, files)
 
 
 @pytest.fixture(scope="session")

@@ -92,3 +92,18 @@ def test_fast_filter_masks_agree_with_haystack_filter_evaluation(asker):
         expected = np.array([document_matches_filter(f, component.documents[i]) for i in component.index.ids])
         fast = component._fast_mask(f)
         assert fast is not None and expected.any() and (fast == expected).all(), criteria
+
+
+def test_a_question_naming_a_region_the_corpus_does_not_cover_says_so(asker):
+    answer = asker.ask("Which smart specialisation domains did the Bratislava Region select?")
+    assert not answer.answered and answer.missing == ["Bratislava"]
+    assert "does not mention Bratislava" in answer.text and answer.passages  # nearest passages still listed
+    assert answer.to_json()["missing_terms"] == ["Bratislava"]
+
+
+def test_names_the_corpus_knows_and_german_nouns_are_not_missing(asker):
+    from app.answer import unknown_names
+
+    idf = asker.index.keyword_index.idf
+    assert unknown_names("How does DIGIMAT relate to the South Moravian RIS3?", idf) == []
+    assert unknown_names("Welche Förderschwerpunkte nennt die Innovationsstrategie für Lubelskie?", idf) == []

@@ -47,8 +47,11 @@ def test_changed_file_replaces_its_passages_and_removed_file_is_dropped(tmp_path
     seed.write_text(seed.read_text(encoding="utf-8") + "\n\nAddendum: the LIVINGLABX pilot joined in 2019.\n", encoding="utf-8")
     (corpus / "operations/mt-op1-erdf-beneficiaries-2016.pdf").unlink()
     report = ingest(settings, progress=False)
-    statuses = {o.doc_id: o.status for o in report.outcomes}
+    statuses = {o.doc_id: o.status for o in report.outcomes if o.doc_id}
     assert statuses == {"jrc-dih-in-smart-specialisation-2018": "ingested", "mt-op1-erdf-beneficiaries-2016": "removed"}
+    # its manifest row is still there: reported, so that the user can fix the manifest
+    assert [o.reason for o in report.outcomes if not o.doc_id] == [
+        f"listed in {corpus / 'manifest.csv'} (doc_id mt-op1-erdf-beneficiaries-2016) but the file does not exist"]
 
     index = open_index(settings)
     texts = [p.content for p in index.passages().values()]
