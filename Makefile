@@ -45,10 +45,13 @@ report: setup
 		-o 'reports/keywords-{date}.{ext}'
 
 # Benchmarks (eval/results/): speed and memory (fresh ingest, questions at corpus size and at
-# 50k passages, app start-up), keyword reports, and retrieval quality against the baselines.
+# 50k passages, app start-up), keyword reports, Chroma server vs embedded, a long PDF's memory,
+# and retrieval quality against the baselines.
 bench: setup
 	$(BIN)/ris3 bench
 	$(BIN)/python -m eval.bench_reports
+	$(BIN)/python -m eval.bench_server
+	$(BIN)/python -m eval.bench_large_pdf
 	$(BIN)/ris3 eval qa
 
 # Debian's Chromium and chromedriver for the real-browser test (tests/test_browser.py); needs root.
