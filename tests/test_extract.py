@@ -1,6 +1,5 @@
 """Extraction on real corpus files: page numbers, and the fixes each broken page needs."""
 import re
-from pathlib import Path
 
 import pytest
 

@@ -1,4 +1,4 @@
-import csv
+"""The corpus manifest: rows, metadata inferred for files without one, and malformed rows."""
 
 import pytest
 
@@ -25,6 +25,20 @@ def test_malformed_manifest_row_names_the_line(tmp_path):
     (tmp_path / "manifest.csv").write_text("doc_id,file,doc_type\nx,a.pdf,strategy\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"manifest.csv:2: unknown doc_type 'strategy'"):
         load_manifest(tmp_path)
+
+
+def test_malformed_rows_can_be_collected_instead_so_that_the_other_rows_count(tmp_path):
+    (tmp_path / "manifest.csv").write_text("doc_id,file,doc_type
+x,a.pdf,strategy
+y,,ris3
+z,c.pdf,ris3
+",
+                                           encoding="utf-8")
+    problems: list[str] = []
+    rows = load_manifest(tmp_path, problems)
+    assert [m.doc_id for m in rows.values()] == ["z"]
+    assert problems == [f"{tmp_path / 'manifest.csv'}:2: unknown doc_type 'strategy' (one of {', '.join(DOC_TYPES)})",
+                        f"{tmp_path / 'manifest.csv'}:3: row has no 'file'"]
 
 
 def test_file_without_manifest_row_gets_inferred_metadata(tmp_path):

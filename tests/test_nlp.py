@@ -1,5 +1,4 @@
 """Passages with provenance, sentences, language."""
-import json
 
 from haystack import Document
 
