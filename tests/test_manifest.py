@@ -28,12 +28,8 @@ def test_malformed_manifest_row_names_the_line(tmp_path):
 
 
 def test_malformed_rows_can_be_collected_instead_so_that_the_other_rows_count(tmp_path):
-    (tmp_path / "manifest.csv").write_text("doc_id,file,doc_type
-x,a.pdf,strategy
-y,,ris3
-z,c.pdf,ris3
-",
-                                           encoding="utf-8")
+    rows_text = "doc_id,file,doc_type\nx,a.pdf,strategy\ny,,ris3\nz,c.pdf,ris3\n"
+    (tmp_path / "manifest.csv").write_text(rows_text, encoding="utf-8")
     problems: list[str] = []
     rows = load_manifest(tmp_path, problems)
     assert [m.doc_id for m in rows.values()] == ["z"]
