@@ -38,6 +38,8 @@ def cli() -> None:
     \b
     Start with:   ris3 ingest            (index the bundled corpus; incremental)
     Then ask:     ris3 ask "How does DIGIMAT relate to the South Moravian RIS3?"
+    Count terms:  ris3 report keywords --by region -f html -o keywords.html
+    In context:   ris3 kwic support.living_lab
     Index lives in $RIS3_HOME (default: data/ in the repository).
     """
     quiet_third_parties()
