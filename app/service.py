@@ -4,6 +4,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+from haystack import Document
 
 from index.ingestion import IngestReport, ingest_paths
 from index.retrieval import HybridRetriever
@@ -127,7 +130,10 @@ class Asker:
             stored_vectors=self.index.sentence_vectors,
         )
 
-    def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None,
+            keep: Callable[[Document], bool] | None = None) -> Answer:
+        """Answer from the passages that pass the filters (and ``keep``, a passage test such as
+        ``Region.keeps`` for a region's share of a document that covers several regions)."""
         question = " ".join("".join(ch if ch.isprintable() else " " for ch in (question or "")).split())
         if not question:
             raise ValueError("the question is empty")
@@ -140,7 +146,12 @@ class Asker:
             self.warm_up()
         started = time.perf_counter()
         f = self.index.resolve_filters(**vars(filters or Filters()))
-        passages, q_emb = self.retriever.retrieve(question, f, top_k=top_k or self.settings.top_k)
+        k = top_k or self.settings.top_k
+        if keep is None:
+            passages, q_emb = self.retriever.retrieve(question, f, top_k=k)
+        else:
+            passages, q_emb = self.retriever.retrieve(question, f, top_k=2 * self.retriever.candidates)
+            passages = [p for p in passages if keep(p)][:k]
         answer = self._builder.build(question, passages, q_emb)
         answer.elapsed_ms = (time.perf_counter() - started) * 1000
         return answer

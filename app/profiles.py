@@ -1,0 +1,397 @@
+"""Region profiles: the brief an EDP facilitator hands out before a workshop, and the rows of a
+cross-region comparison.
+
+A profile is a list of sections of *statements*; every statement carries the citations it rests
+on, as data: a text citation (document, page, the sentence and its offsets, as answers cite) or a
+data citation (dataset file, record, CSV lines). ``Statement.fact`` holds the words the cited
+sentence must contain for the statement to be true ("DIGIMAT", "cluster", a domain keyword), so
+that a reader, and the tests, can check every statement against its source.
+
+Sections: documents; priority domains (share of the region's text tagged with each domain at
+ingestion, plus, for Czech regions, the official domains of the national RIS3 annex); support
+structures (lexicon concepts with example sentences); hubs and organisations (gazetteer mentions
+linked to the JRC DIH catalogue, and the catalogue's hubs located in the region); what the
+documents say about the entrepreneurial discovery process and about digitalisation (extractive
+answers, as ``ris3 ask`` gives them, restricted to the region's passages); funding (2014-2020
+programmes covering the region, planned amounts by thematic objective).
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from haystack import Document
+
+from ingest.datasets import fold, load_cz_domains
+from nlp.passages import sentence_spans
+from nlp.tagging import DOMAIN_SPANS_KEY, load_lexicon, load_taxonomy, tagger_pipeline
+
+from .answer import Citation, page_label
+from .funding import FundingData, money
+from .hubs import HubCatalogue
+from .regions import Region, RegionResolver, region_passages
+from .reports import corpus_snapshot, default_terms, find_mentions
+from .service import Asker, Filters
+from .sources import DataCitation, dataset, datasets
+
+EDP_QUESTION = "How is the entrepreneurial discovery process organised, and who takes part in it?"
+DIGITAL_QUESTION = "What do the documents say about digitalisation, digital innovation hubs and ICT?"
+TO_LABELS = {"01": "research and innovation", "02": "ICT", "03": "SME competitiveness"}
+
+
+@dataclass
+class Statement:
+    text: str
+    cites: list[str] = field(default_factory=list)  # "3" (text citation 3), "D1" (data citation 1)
+    fact: str = ""  # words the cited sentence contains
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    statements: list[Statement] = field(default_factory=list)
+    note: str = ""
+    table: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "note": self.note,
+                "statements": [s.to_json() for s in self.statements], "table": self.table}
+
+
+@dataclass
+class RegionProfile:
+    region: Region
+    documents: list[dict]
+    sections: list[Section]
+    citations: list[Citation]
+    data_citations: list[DataCitation]
+    about: dict[str, Any]
+
+    def section(self, section_id: str) -> Section:
+        return next(s for s in self.sections if s.id == section_id)
+
+    def citation(self, ref: str) -> Citation | DataCitation:
+        if ref.startswith("D"):
+            return next(c for c in self.data_citations if c.n == ref)
+        return next(c for c in self.citations if str(c.n) == ref)
+
+    def to_json(self) -> dict:
+        r = self.region
+        return {
+            "region": {"name": r.name, "nuts": r.nuts, "country": r.country, "names": list(r.names),
+                       "documents": list(r.doc_ids), "shared_documents": list(r.shared_doc_ids)},
+            "documents": self.documents,
+            "sections": [s.to_json() for s in self.sections],
+            "citations": [{**asdict(c), "span": list(c.span), "kind": "text"} for c in self.citations],
+            "data_citations": [c.to_json() for c in self.data_citations],
+            "about": self.about,
+        }
+
+
+class _Refs:
+    """Numbers citations as they are first used: text citations 1, 2, ...; data citations D1, D2."""
+
+    def __init__(self):
+        self.text: list[Citation] = []
+        self.data: list[DataCitation] = []
+        self._text_keys: dict[tuple, str] = {}
+        self._data_keys: dict[tuple, str] = {}
+
+    def cite_span(self, p: Document, start: int, end: int) -> str:
+        """The sentence of passage ``p`` holding characters start..end."""
+        spans = sentence_spans(p)
+        s, e, page, offset = next(((a, b, pg, off) for a, b, pg, off in spans if a <= start < b + 1),
+                                  (start, end, p.meta.get("page_start", 1), 0))
+        key = (p.id, s)
+        if key not in self._text_keys:
+            m = p.meta
+            n = len(self.text) + 1
+            self.text.append(Citation(
+                n=n, doc_id=m.get("doc_id", ""), title=m.get("title", ""), region=m.get("region", ""),
+                country=m.get("country", ""), doc_type=m.get("doc_type", ""), page=int(page),
+                sentence=(p.content or "")[s:e].strip(), passage_id=p.id, span=(s, e), page_offset=int(offset),
+                language=m.get("passage_language") or m.get("language", ""), file=m.get("file", ""),
+            ))
+            self._text_keys[key] = str(n)
+        return self._text_keys[key]
+
+    def cite_answer(self, c: Citation) -> str:
+        key = (c.passage_id, c.span[0])
+        if key not in self._text_keys:
+            n = len(self.text) + 1
+            self.text.append(Citation(**{**asdict(c), "n": n, "span": tuple(c.span)}))
+            self._text_keys[key] = str(n)
+        return self._text_keys[key]
+
+    def cite_data(self, make) -> str:
+        """``make(n)`` builds the DataCitation numbered n; the same record is cited once."""
+        probe = make("D?")
+        key = (probe.file, probe.record)
+        if key not in self._data_keys:
+            n = f"D{len(self.data) + 1}"
+            self.data.append(make(n))
+            self._data_keys[key] = n
+        return self._data_keys[key]
+
+
+class ProfileBuilder:
+    """:param asker: answers the EDP and digitalisation questions (models loaded once) and gives
+    the index; ``None`` leaves those two sections out (no model needed).
+    :param corpus: the corpus folder, for the datasets in ``corpus/data``."""
+
+    def __init__(self, index, corpus: Path, asker: Asker | None = None, examples: int = 2,
+                 max_items: int = 12):
+        self.index = index
+        self.corpus = corpus
+        self.asker = asker
+        self.examples = examples
+        self.max_items = max_items
+        self.resolver = RegionResolver(dataset(corpus, "nuts").path, index.documents())
+        found = datasets(corpus)
+        self.hubs = HubCatalogue(found["hubs"]) if "hubs" in found else None
+        self.funding = FundingData(found["finances"], found["programme_regions"]) \
+            if {"finances", "programme_regions"} <= set(found) else None
+
+    def build(self, region_query: str) -> RegionProfile:
+        region = self.resolver.resolve(region_query)
+        passages = region_passages(self.index, region)
+        refs = _Refs()
+        sections = [
+            self._domains(region, passages, refs),
+            self._support(region, passages, refs),
+            self._hubs(region, passages, refs),
+        ]
+        if self.asker is not None:
+            sections.append(self._answer_section("edp", "Entrepreneurial discovery process", EDP_QUESTION,
+                                                 region, passages, refs))
+            sections.append(self._answer_section("digital", "Digitalisation", DIGITAL_QUESTION,
+                                                 region, passages, refs))
+        sections.append(self._funding(region, refs))
+        about = {
+            "generated": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "query": region_query, "passages": len(passages),
+            "words": sum(int(p.meta.get("n_words") or 0) for p in passages),
+            **corpus_snapshot(self.index), "lexicon_version": load_lexicon()[0],
+        }
+        return RegionProfile(region, self._documents(region, passages), sections, refs.text, refs.data, about)
+
+    # -- sections --------------------------------------------------------------------------------
+    def _documents(self, region: Region, passages: list[Document]) -> list[dict]:
+        used = Counter(p.meta.get("doc_id") for p in passages)
+        out = []
+        for d in self.index.documents():
+            if d.doc_id not in region.all_doc_ids:
+                continue
+            m = d.meta
+            scope = ("covers several regions: only its passages naming the region are used"
+                     if d.doc_id in region.shared_doc_ids else
+                     "national document" if d.doc_id in region.national_doc_ids else "")
+            out.append({"doc_id": d.doc_id, "title": m.get("title", ""), "doc_type": m.get("doc_type", ""),
+                        "year": m.get("year", ""), "language": m.get("language", ""), "pages": d.n_pages,
+                        "passages_used": used.get(d.doc_id, 0), "passages": d.n_passages, "scope": scope,
+                        "file": d.file})
+        return out
+
+    def _domains(self, region: Region, passages: list[Document], refs: _Refs) -> Section:
+        sec = Section("domains", "Priority domains")
+        labels = {d.id: d.label for d in load_taxonomy()[1]}
+        words_total = sum(int(p.meta.get("n_words") or 0) for p in passages) or 1
+        words: Counter = Counter()
+        tagged: dict[str, list[Document]] = defaultdict(list)
+        for p in passages:
+            for dom in p.meta.get("domains") or []:
+                words[dom] += int(p.meta.get("n_words") or 0)
+                tagged[dom].append(p)
+        if passages:
+            sec.note = ("Share of the region's text (words of the passages tagged with each domain at ingestion; "
+                        "a passage may carry several domains). Example sentences contain one of the domain's keywords.")
+        nlp = tagger_pipeline() if tagged else None
+        for dom, w in words.most_common(6):
+            share = w / words_total
+            if share < 0.03:
+                break
+            best = sorted(tagged[dom], key=lambda p: -json.loads(p.meta.get("domain_hits") or "{}").get(dom, 0))
+            cites, fact = [], ""
+            for p in best:
+                doc = nlp(p.content or "")
+                spans = [s for s in doc.spans[DOMAIN_SPANS_KEY] if s.label_ == dom]
+                if spans:
+                    cites.append(refs.cite_span(p, spans[0].start_char, spans[0].end_char))
+                    fact = fact or spans[0].text
+                if len(cites) >= self.examples:
+                    break
+            sec.statements.append(Statement(
+                f"{labels.get(dom, dom)}: {share:.0%} of the region's text ({len(tagged[dom])} passages).", cites, fact))
+        if not sec.statements and passages:
+            sec.statements.append(Statement("No priority domain reaches 3 % of the region's text."))
+        if region.country == "CZ" and "cz_domains" in datasets(self.corpus):
+            ds, reg = dataset(self.corpus, "cz_domains"), dataset(self.corpus, "cz_regions")
+            source, by_nuts = load_cz_domains(str(ds.path), str(reg.path))
+            for dom in by_nuts.get(region.nuts, []):
+                n = refs.cite_data(lambda n, dom=dom: DataCitation(n, ds.title, ds.file,
+                                                                   f"{dom.region}, domain {dom.index + 1}"))
+                nace = f" (CZ-NACE {', '.join(dom.nace[:8])}{' ...' if len(dom.nace) > 8 else ''})" if dom.nace else ""
+                sec.statements.append(Statement(
+                    f"Official domain of specialisation in the Czech national RIS3 annex ({source or 'no source given'}): {dom.name}{nace}.",
+                    [n], dom.name))
+        if not sec.statements:
+            sec.statements.append(Statement("No indexed text or domain data for this region."))
+        return sec
+
+    def _support(self, region: Region, passages: list[Document], refs: _Refs) -> Section:
+        sec = Section("support", "Support structures named",
+                      note="Mentions of the lexicon's support-structure concepts (all languages and variants), "
+                           "with example sentences from different documents where possible.")
+        terms = default_terms()
+        by_id = {p.id: p for p in passages}
+        mentions = find_mentions(passages, terms) if passages else []
+        per: dict[str, list] = defaultdict(list)
+        for m in mentions:
+            if region.claims(by_id[m.passage_id], m.start):
+                per[m.term].append(m)
+        for t in terms:
+            ms = per.get(t.id, [])
+            if not ms:
+                continue
+            docs = {by_id[m.passage_id].meta.get("doc_id") for m in ms}
+            chosen, seen_docs = [], set()
+            for m in ms:  # spread examples over documents
+                d = by_id[m.passage_id].meta.get("doc_id")
+                if d not in seen_docs:
+                    chosen.append(m)
+                    seen_docs.add(d)
+            chosen += [m for m in ms if m not in chosen]
+            cites: list[str] = []
+            for m in chosen:
+                if len(cites) >= self.examples:
+                    break
+                ref = refs.cite_span(by_id[m.passage_id], m.start, m.end)
+                if ref not in cites:
+                    cites.append(ref)
+            first = chosen[0]
+            fact = (by_id[first.passage_id].content or "")[first.start:first.end]
+            sec.statements.append(Statement(
+                f"{t.label}: {len(ms)} mention{'s' if len(ms) != 1 else ''} in {len(docs)} document{'s' if len(docs) != 1 else ''}.",
+                cites, " ".join(fact.split())))
+        if not sec.statements:
+            sec.statements.append(Statement("The region's documents name none of the support-structure concepts."
+                                             if passages else "No indexed text for this region."))
+        return sec
+
+    def _hubs(self, region: Region, passages: list[Document], refs: _Refs) -> Section:
+        sec = Section("hubs", "Hubs and organisations",
+                      note="Organisations and hubs the documents name (curated list and the JRC DIH catalogue), "
+                           "linked to their catalogue entry where one matches; then the catalogue's hubs located "
+                           "in the region.")
+        from nlp.organisations import load_organisations
+
+        catalogue = str(self.hubs.dataset.path) if self.hubs else None
+        orgs = {o.id: o for o in load_organisations(catalogue)[1]}
+        found: dict[str, list[tuple[Document, int, int]]] = defaultdict(list)
+        for p in passages:
+            for start, end, org in json.loads(p.meta.get("org_spans", "[]")):
+                if region.claims(p, start):
+                    found[org].append((p, start, end))
+        for org_id, hits in sorted(found.items(), key=lambda kv: -len(kv[1]))[: self.max_items]:
+            o = orgs.get(org_id)
+            if o is None:
+                continue
+            p, start, end = hits[0]
+            cites = [refs.cite_span(p, start, end)]
+            text = f"{o.name}: named {len(hits)} time{'s' if len(hits) != 1 else ''}"
+            if o.catalogue_id and self.hubs and o.catalogue_id in self.hubs.by_id:
+                h = self.hubs.by_id[o.catalogue_id]
+                cites.append(refs.cite_data(lambda n, h=h: self.hubs.citation(n, h)))
+                place = ", ".join(x for x in (h.locality, h.country) if x)
+                sectors = "; ".join(h.sectors[:4]) + (" ..." if len(h.sectors) > 4 else "")
+                text += f". In the DIH catalogue as “{h.name}” ({place}{'; sectors: ' + sectors if sectors else ''})"
+            sec.statements.append(Statement(text + ".", cites, " ".join((p.content or "")[start:end].split())))
+        if self.hubs:
+            located = self._located_hubs(region)
+            if located:
+                shown = located[: self.max_items * 2]
+                cites = [refs.cite_data(lambda n, h=h: self.hubs.citation(n, h)) for h in shown]
+                names = "; ".join(f"{h.name} ({h.locality})" if h.locality else h.name for h in shown)
+                more = f" and {len(located) - len(shown)} more" if len(located) > len(shown) else ""
+                where = "the country" if len(region.nuts) == 2 else "the region (by name, description or city)"
+                sec.statements.append(Statement(
+                    f"The DIH catalogue lists {len(located)} hub{'s' if len(located) != 1 else ''} in {where}: {names}{more}.",
+                    cites, shown[0].name))
+            else:
+                sec.statements.append(Statement(f"The DIH catalogue snapshot ({len(self.hubs.hubs)} hubs) lists no hub "
+                                                f"located in {region.name}."))
+        return sec
+
+    def _located_hubs(self, region: Region) -> list:
+        country = fold(self.resolver.nuts[region.country].en) if region.country in self.resolver.nuts else ""
+        if not country:
+            return []
+        aliases = {"czech republic": {"czechia"}, "united kingdom": {"uk"}}.get(country, set()) | {country}
+        in_country = [h for h in self.hubs.hubs if fold(h.country) in aliases]
+        if len(region.nuts) == 2:
+            return in_country
+        return [h for h in in_country if region.mentioned_in(" ".join([h.name, h.description, h.locality, h.region]))]
+
+    def _answer_section(self, sid: str, title: str, question: str, region: Region, passages: list[Document],
+                        refs: _Refs) -> Section:
+        sec = Section(sid, title, note=f"Extractive answer to “{question}” from the region's passages only.")
+        if not passages:
+            sec.statements.append(Statement("No indexed text for this region."))
+            return sec
+        answer = self.asker.ask(question, Filters(doc_id=",".join(sorted({p.meta["doc_id"] for p in passages}))),
+                                keep=region.keeps)
+        if not answer.answered:
+            sec.statements.append(Statement("The region's documents do not seem to address this "
+                                            "(no sentence scored above the answer threshold)."))
+            return sec
+        for c in answer.citations:
+            sec.statements.append(Statement(c.sentence, [refs.cite_answer(c)], c.sentence[:60]))
+        return sec
+
+    def _funding(self, region: Region, refs: _Refs) -> Section:
+        sec = Section("funding", "Funding context (ESIF 2014-2020, planned)")
+        if self.funding is None:
+            sec.statements.append(Statement("The corpus has no cohesion finance data."))
+            return sec
+        try:
+            programmes = self.funding.programmes_for(region)
+        except ValueError:
+            programmes = []
+        sec.note = (f"Planned amounts from {self.funding.finances.title}; programmes matched to the region through "
+                    f"{self.funding.programme_regions.title}. National programmes cover the whole country: their "
+                    "amounts are not the region's share.")
+        for p in programmes:
+            n = refs.cite_data(lambda n, p=p: self.funding.citation(n, p))
+            scope = "regional programme" if p.scope == "regional" else "national programme"
+            cat = f"; {', '.join(p.categories).lower()} region{'s' if len(p.categories) > 1 else ''}" if p.categories else ""
+            sec.statements.append(Statement(
+                f"{p.title} ({p.cci}, {scope}; {'/'.join(p.funds)}{cat}): {money(p.eu_amount)} EU funding planned "
+                f"({money(p.total_amount)} with national co-financing), of which {money(p.research_eu_amount)} for "
+                f"thematic objectives 1-3 (research and innovation, ICT, SME competitiveness).", [n], p.cci))
+            if p.scope == "regional":
+                rows = self.funding.table(self.funding.rows([p.cci]), by=("to",))
+                for r in rows.itertuples():
+                    sec.table.append({"programme": p.title, "cci": p.cci, "thematic objective": r.to,
+                                      "label": r.to_label or "(not given)", "EU amount (EUR)": round(r.eu_amount),
+                                      "total (EUR)": round(r.total_amount), "cite": n})
+        if not programmes:
+            sec.statements.append(Statement(f"No 2014-2020 programme of the bundled cohesion data could be matched "
+                                            f"to {region.name}."))
+        return sec
+
+
+def profile_filename(region: Region, ext: str) -> str:
+    import re
+
+    return "profile-" + re.sub(r"[^a-z0-9]+", "-", fold(region.name)).strip("-") + "." + ext
+
+
+__all__ = ["ProfileBuilder", "RegionProfile", "Section", "Statement", "page_label", "profile_filename"]

@@ -1,0 +1,203 @@
+"""Which region a user means, and which indexed text is about it.
+
+A query ("South Moravia", "CZ064", "Jihomoravský kraj", "lubelskie", "Northern Netherlands")
+resolves to one NUTS region through, in order: a NUTS code; the names of
+``nlp/lexicon/regions.jsonl`` (exonyms and local names NUTS does not give); the NUTS names
+(national and English); the region field of the manifest. Matching ignores case and accents.
+
+A region's documents are those whose NUTS codes contain it or lie inside it (a national strategy
+counts for its regions, a region's strategy for its country). A document that covers several
+regions (the seed report covers ten) is *shared*: only its passages that name the region (its
+names, demonyms and main cities from the gazetteer) count for it.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from haystack import Document
+
+import nlp
+from index.store import DocumentRecord, PassageIndex
+from ingest.datasets import NutsRegion, fold, load_nuts
+
+REGIONS_FILE = Path(nlp.__file__).parent / "lexicon" / "regions.jsonl"
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    nuts: str  # "" when the region is known only from the manifest
+    country: str
+    names: tuple[str, ...]  # names that identify it in a query
+    mentions: tuple[str, ...]  # names, demonyms, cities: mark a passage of a shared document as about it
+    doc_ids: tuple[str, ...] = field(default_factory=tuple)  # documents about it (or its country)
+    shared_doc_ids: tuple[str, ...] = field(default_factory=tuple)  # documents about several regions
+    national_doc_ids: tuple[str, ...] = field(default_factory=tuple)  # documents about its whole country
+    rivals: tuple[tuple[str, ...], ...] = field(default_factory=tuple)  # mentions of the other regions of shared documents
+
+    @property
+    def all_doc_ids(self) -> tuple[str, ...]:
+        return self.doc_ids + self.shared_doc_ids
+
+    def mentioned_in(self, text: str) -> bool:
+        """True when ``text`` names the region (whole words, case- and accent-insensitive)."""
+        return bool(_mention_pattern(self.mentions).search(fold(text)))
+
+    def mentions_in(self, text: str) -> int:
+        return len(_mention_pattern(self.mentions).findall(fold(text)))
+
+    def claims(self, passage: Document, start: int) -> bool:
+        """Is the mention at ``start`` in this passage about the region? Always in the region's own
+        documents; in a shared document, unless the sentence around it names another region of
+        the document more often than this one ("... in Lombardy, AFIL ...")."""
+        if passage.meta.get("doc_id") in self.doc_ids:
+            return True
+        from nlp.passages import sentence_spans
+
+        text = passage.content or ""
+        a, b = next(((a, b) for a, b, _, _ in sentence_spans(passage) if a <= start < b + 1), (0, len(text)))
+        sentence = fold(text[a:b])
+        own = len(_mention_pattern(self.mentions).findall(sentence))
+        return all(len(_mention_pattern(r).findall(sentence)) <= own for r in self.rivals)
+
+    def keeps(self, passage: Document) -> bool:
+        """Does this passage count for the region? All of a region's own documents do; a shared
+        document's passages only when they name the region at least as often as any other region
+        of that document (a passage comparing Lombardy's hub with Lithuania's, naming Lombardy
+        three times and Lithuania once, is about Lombardy)."""
+        doc = passage.meta.get("doc_id")
+        if doc in self.doc_ids:
+            return True
+        if doc not in self.shared_doc_ids:
+            return False
+        text = fold(passage.content or "")
+        own = len(_mention_pattern(self.mentions).findall(text))
+        return own > 0 and all(len(_mention_pattern(r).findall(text)) <= own for r in self.rivals)
+
+
+@lru_cache(maxsize=64)
+def _mention_pattern(mentions: tuple[str, ...]) -> re.Pattern:
+    alts = sorted({re.escape(fold(m)) for m in mentions if m.strip()}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)") if alts else re.compile(r"(?!x)x")
+
+
+@lru_cache(maxsize=2)
+def load_gazetteer(path: Path = REGIONS_FILE) -> tuple[str, dict[str, dict]]:
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return lines[0]["regions_version"], {r["nuts"]: r for r in lines[1:]}
+
+
+def _country(code: str) -> str:
+    return code[:2].upper()
+
+
+def _doc_codes(d: DocumentRecord) -> list[str]:
+    return [c.strip().upper() for c in str(d.meta.get("nuts", "")).split(";") if c.strip()]
+
+
+def _doc_regions(d: DocumentRecord) -> list[str]:
+    return [r.strip() for r in str(d.meta.get("region", "")).split(";") if r.strip()]
+
+
+class RegionResolver:
+    """:param nuts_path: ``corpus/data/nuts-regions.json``.
+    :param documents: the index's document records (only ingested ones are used)."""
+
+    def __init__(self, nuts_path: Path, documents: Iterable[DocumentRecord]):
+        self.nuts: dict[str, NutsRegion] = load_nuts(str(nuts_path))
+        self.documents = [d for d in documents if d.status == "ingested"]
+        self.gazetteer = load_gazetteer()[1]
+
+    @classmethod
+    def for_index(cls, nuts_path: Path, index: PassageIndex) -> "RegionResolver":
+        return cls(nuts_path, index.documents())
+
+    def known_names(self) -> list[str]:
+        names = {r["names"][0] for r in self.gazetteer.values()}
+        names |= {r for d in self.documents for r in _doc_regions(d)}
+        return sorted(names)
+
+    def resolve(self, query: str) -> Region:
+        q = fold(query)
+        if not q:
+            raise ValueError("no region given")
+        code = self._code_for(query.strip(), q)
+        if code:
+            return self._region(code)
+        # the manifest's own region names, as the filters match them ("moravia" -> "South Moravia")
+        for d in self.documents:
+            for part in _doc_regions(d):
+                if q in fold(part) and fold(part) not in ("eu",):
+                    code = self._code_for(part, fold(part))
+                    if code:
+                        return self._region(code)
+                    codes = _doc_codes(d)
+                    if len(_doc_regions(d)) == 1 and len(codes) == 1:
+                        return self._region(codes[0], display=part)
+                    return self._region("", display=part)
+        close = difflib.get_close_matches(query, self.known_names(), n=5, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known regions: {', '.join(self.known_names())}"
+        raise ValueError(f"unknown region {query!r}{hint}")
+
+    def _code_for(self, raw: str, q: str) -> str:
+        if raw.upper() in self.nuts:
+            return raw.upper()
+        for code, entry in self.gazetteer.items():
+            if q in {fold(n) for n in entry["names"]}:
+                return code
+        hits = [c for c, r in self.nuts.items() if q in (fold(r.name), fold(r.en), fold(re.sub(r"\s*\(.*\)", "", r.name)))]
+        return min(hits, key=lambda c: (len(c), c)) if hits else ""
+
+    def _region(self, code: str, display: str = "") -> Region:
+        entry = self.gazetteer.get(code, {})
+        nuts = self.nuts.get(code)
+        names = list(entry.get("names", []))
+        if nuts:
+            names += [nuts.en, nuts.name]
+        if display:
+            names.insert(0, display)
+        names = list(dict.fromkeys(n for n in names if n))
+        name = display or (entry["names"][0] if entry else (nuts.en if nuts else code))
+        mentions = tuple(dict.fromkeys(names + list(entry.get("mentions", []))))
+        own, shared, national = [], [], []
+        for d in self.documents:
+            codes = _doc_codes(d)
+            regions = _doc_regions(d)
+            by_code = bool(code) and any(c.startswith(code) or code.startswith(c) for c in codes)
+            by_name = any(fold(n) == fold(r) or (len(n) > 4 and fold(n) in fold(r)) for n in names for r in regions)
+            if not (by_code or by_name):
+                continue
+            if len(regions) > 1 or len(codes) > 1:
+                shared.append(d.doc_id)
+            else:
+                own.append(d.doc_id)
+                if code and codes and len(codes[0]) == 2 and len(code) > 2:
+                    national.append(d.doc_id)
+        rivals = []
+        for d in self.documents:
+            if d.doc_id in shared:
+                for part in _doc_regions(d):
+                    if any(fold(part) == fold(n) for n in names):
+                        continue
+                    other = self._code_for(part, fold(part))
+                    entry = self.gazetteer.get(other, {})
+                    rival = tuple(dict.fromkeys([part] + entry.get("names", []) + entry.get("mentions", [])))
+                    if not set(map(fold, rival)) & set(map(fold, mentions)):
+                        rivals.append(rival)
+        return Region(name=name, nuts=code, country=_country(code) if code else "", names=tuple(names),
+                      mentions=mentions, doc_ids=tuple(own), shared_doc_ids=tuple(shared),
+                      national_doc_ids=tuple(national), rivals=tuple(dict.fromkeys(rivals)))
+
+
+def region_passages(index: PassageIndex, region: Region) -> list[Document]:
+    """The stored passages that count for the region, in document and passage order."""
+    wanted = set(region.all_doc_ids)
+    out = [p for p in index.passages().values() if p.meta.get("doc_id") in wanted and region.keeps(p)]
+    return sorted(out, key=lambda p: (p.meta.get("doc_id", ""), int(p.meta.get("passage_index") or 0)))
+
