@@ -54,6 +54,7 @@ class Answer:
     id: str | int | None = None
     scores: list[float] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # names in the question the corpus never mentions
+    nearest: list[Citation] = field(default_factory=list)  # unanswered: the best sentence below the threshold
 
     @property
     def text(self) -> str:
@@ -72,6 +73,7 @@ class Answer:
             "answered": self.answered,
             "missing_terms": self.missing,
             "citations": [{**asdict(c), "span": list(c.span)} for c in self.citations],
+            "nearest": [{**asdict(c), "span": list(c.span)} for c in self.nearest],
             "passages": [passage_json(rank, p) for rank, p in enumerate(self.passages, start=1)],
             "elapsed_ms": round(self.elapsed_ms, 1),
         }
@@ -165,7 +167,8 @@ class AnswerBuilder:
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         if best < self.threshold:
-            return Answer(question, False, [], [], passages, scores=[best])
+            return Answer(question, False, [], [], passages, scores=[best],
+                          nearest=number_citations([candidates[int(order[0])]]))
         chosen: list[int] = []
         for i in order:
             if len(chosen) >= self.max_sentences or scores[i] < max(self.threshold, best - 0.15):
@@ -235,9 +238,14 @@ def number_citations(chosen: list[_Candidate]) -> list[Citation]:
     return out
 
 
+_BROKEN_WORD = re.compile(r"[a-z]{2,}- [a-z]{2,}")  # "stakehol- ders": a word cut by a table or diagram cell
+
+
 def _looks_like_prose(s: str) -> bool:
+    """Not a table of contents, a number table or text read across diagram cells."""
     letters = sum(ch.isalpha() for ch in s)
-    return letters >= 0.5 * len(s) and "...." not in s and ". . . ." not in s
+    return (letters >= 0.5 * len(s) and "...." not in s and ". . . ." not in s
+            and len(_BROKEN_WORD.findall(s)) < 2)
 
 
 _BULLET = re.compile(r"^\s*([•●○▪■◦‣∙·*\-–—]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")

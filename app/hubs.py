@@ -69,6 +69,7 @@ class HubMention:
     start: int
     end: int
     page_offset: int | None = None
+    sentence: str = ""  # the sentence holding the mention
 
 
 class HubCatalogue:
@@ -166,8 +167,10 @@ class HubCatalogue:
         """Where the indexed documents mention a hub: document, page and the words used."""
         import json
 
-        from .reports import _page_of
+        from nlp.passages import sentence_spans
+
         from .answer import page_label
+        from .reports import _page_of
 
         ids = self.org_ids.get(hub_id, set())
         out = []
@@ -177,8 +180,11 @@ class HubCatalogue:
             for start, end, org in json.loads(p.meta.get("org_spans", "[]")):
                 if org in ids:
                     page, offset = _page_of(p, start)
+                    text = p.content or ""
+                    a, b = next(((a, b) for a, b, _, _ in sentence_spans(p) if a <= start < b + 1), (start, end))
                     out.append(HubMention(hub_id, p.meta.get("doc_id", ""), p.meta.get("title", ""), page,
-                                          page_label(p.meta, page), p.id, (p.content or "")[start:end], start, end, offset))
+                                          page_label(p.meta, page), p.id, text[start:end], start, end, offset,
+                                          " ".join(text[a:b].split())))
         out.sort(key=lambda m: (m.doc_id, m.page or 0, m.start))
         return out[:limit] if limit else out
 

@@ -142,6 +142,27 @@ class _Refs:
         return self._data_keys[key]
 
 
+def domain_words(passages: list[Document]) -> tuple[Counter, dict[str, list[Document]]]:
+    """(words per priority domain, passages per domain) from the domains tagged at ingestion."""
+    words: Counter = Counter()
+    tagged: dict[str, list[Document]] = defaultdict(list)
+    for p in passages:
+        for dom in p.meta.get("domains") or []:
+            words[dom] += int(p.meta.get("n_words") or 0)
+            tagged[dom].append(p)
+    return words, tagged
+
+
+def region_mentions(region: Region, passages: list[Document], terms) -> dict[str, list]:
+    """Mentions of the terms in the region's passages that are about the region (``Region.claims``)."""
+    by_id = {p.id: p for p in passages}
+    per: dict[str, list] = defaultdict(list)
+    for m in find_mentions(passages, terms) if passages else []:
+        if region.claims(by_id[m.passage_id], m.start):
+            per[m.term].append(m)
+    return per
+
+
 class ProfileBuilder:
     """:param asker: answers the EDP and digitalisation questions (models loaded once) and gives
     the index; ``None`` leaves those two sections out (no model needed).
@@ -204,12 +225,7 @@ class ProfileBuilder:
         sec = Section("domains", "Priority domains")
         labels = {d.id: d.label for d in load_taxonomy()[1]}
         words_total = sum(int(p.meta.get("n_words") or 0) for p in passages) or 1
-        words: Counter = Counter()
-        tagged: dict[str, list[Document]] = defaultdict(list)
-        for p in passages:
-            for dom in p.meta.get("domains") or []:
-                words[dom] += int(p.meta.get("n_words") or 0)
-                tagged[dom].append(p)
+        words, tagged = domain_words(passages)
         if passages:
             sec.note = ("Share of the region's text (words of the passages tagged with each domain at ingestion; "
                         "a passage may carry several domains). Example sentences contain one of the domain's keywords.")
@@ -252,11 +268,7 @@ class ProfileBuilder:
                            "with example sentences from different documents where possible.")
         terms = default_terms()
         by_id = {p.id: p for p in passages}
-        mentions = find_mentions(passages, terms) if passages else []
-        per: dict[str, list] = defaultdict(list)
-        for m in mentions:
-            if region.claims(by_id[m.passage_id], m.start):
-                per[m.term].append(m)
+        per = region_mentions(region, passages, terms)
         for t in terms:
             ms = per.get(t.id, [])
             if not ms:

@@ -141,7 +141,7 @@ class RegionResolver:
                     if len(_doc_regions(d)) == 1 and len(codes) == 1:
                         return self._region(codes[0], display=part)
                     return self._region("", display=part)
-        close = difflib.get_close_matches(query, self.known_names(), n=5, cutoff=0.5)
+        close = difflib.get_close_matches(query, self.known_names(), n=5, cutoff=0.7)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known regions: {', '.join(self.known_names())}"
         raise ValueError(f"unknown region {query!r}{hint}")
 
