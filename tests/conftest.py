@@ -17,6 +17,13 @@ SUBSET = [
     "reports/el-emth-edp-tourism-focus-group-summary.pdf",
     "operations/mt-op1-erdf-beneficiaries-2016.pdf",
     "guides/onlines3-stakeholder-engagement-guideline.docx",
+    "strategies/nl-northern-netherlands-ris3.pdf",
+    "strategies/lt-ris3-implementation-programme.pdf",
+]
+# Structured data used by region profiles, hubs and funding (skipped by ingestion, read directly)
+DATA_FILES = [
+    "data/nuts-regions.json", "data/jrc-dih-catalogue.json", "data/esif-2014-2020-finances-planned-details.csv",
+    "data/erdf-2014-2020-programme-regions.csv", "data/cz-ris3-regional-domains.json", "data/cz-regions.json",
 ]
 
 
@@ -40,7 +47,7 @@ def built_index(tmp_path_factory):
     from app.settings import Settings
 
     root = tmp_path_factory.mktemp("built")
-    corpus = make_corpus(root / "corpus", SUBSET)
+    corpus = make_corpus(root / "corpus", SUBSET + DATA_FILES)
     settings = Settings(home=root / "home", corpus=corpus, workers=2)
     report = ingest(settings, progress=False)
     return settings, report
