@@ -203,6 +203,7 @@ class AnswerBuilder:
         for rank, p in enumerate(passages):
             text = p.content or ""
             spans = sentence_spans(p)
+            english = (p.meta.get("passage_language") or p.meta.get("language")) == "en"
             for k, (start, end, page, offset) in enumerate(spans):
                 s = text[start:end].strip()
                 sentence_index = k
@@ -216,7 +217,7 @@ class AnswerBuilder:
                         sentence_index = -1
                 n = len(s.split())
                 key = s.lower()
-                if n < self.min_words or n > self.max_words or key in seen or not _looks_like_prose(s):
+                if n < self.min_words or n > self.max_words or key in seen or not _looks_like_prose(s, english):
                     continue
                 seen.add(key)
                 lo, hi = spans[max(k - 1, 0)][0], spans[min(k + 1, len(spans) - 1)][1]
@@ -241,11 +242,29 @@ def number_citations(chosen: list[_Candidate]) -> list[Citation]:
 _BROKEN_WORD = re.compile(r"[a-z]{2,}- [a-z]{2,}")  # "stakehol- ders": a word cut by a table or diagram cell
 
 
-def _looks_like_prose(s: str) -> bool:
-    """Not a table of contents, a number table or text read across diagram cells."""
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from ingest.clean import _known_words
+    from nlp.organisations import common_words
+
+    return _known_words() | common_words(-18.0) | frozenset(STOP_WORDS)
+
+
+def _looks_like_prose(s: str, english: bool = False) -> bool:
+    """Not a table of contents, a number table or text read across diagram cells. In English
+    text, words cut by diagram cells ("stakehol- ders", "clu- sters", "econoimplementing") count
+    against a sentence: three such fragments and it is not a sentence anyone wrote."""
     letters = sum(ch.isalpha() for ch in s)
-    return (letters >= 0.5 * len(s) and "...." not in s and ". . . ." not in s
-            and len(_BROKEN_WORD.findall(s)) < 2)
+    if letters < 0.5 * len(s) or "...." in s or ". . . ." in s:
+        return False
+    broken = len(_BROKEN_WORD.findall(s))
+    if english:
+        known = _english_words()
+        broken += sum(1 for m in _TOKEN.finditer(s) if m.group().isalpha() and m.group().islower()
+                      and m.group() not in known)
+    return broken < 3
 
 
 _BULLET = re.compile(r"^\s*([•●○▪■◦‣∙·*\-–—]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")

@@ -255,9 +255,10 @@ class ProfileBuilder:
                 n = refs.cite_data(lambda n, dom=dom: DataCitation(n, ds.title, ds.file,
                                                                    f"{dom.region}, domain {dom.index + 1}"))
                 nace = f" (CZ-NACE {', '.join(dom.nace[:8])}{' ...' if len(dom.nace) > 8 else ''})" if dom.nace else ""
-                sec.statements.append(Statement(
-                    f"Official domain of specialisation in the Czech national RIS3 annex ({source or 'no source given'}): {dom.name}{nace}.",
-                    [n], dom.name))
+                sec.statements.append(Statement(f"Official domain: {dom.name}{nace}.", [n], dom.name))
+            if by_nuts.get(region.nuts):
+                sec.note += (f" Official domains: the Czech national RIS3 annex ({source or 'source not given'}), "
+                             "in Czech as published.")
         if not sec.statements:
             sec.statements.append(Statement("No indexed text or domain data for this region."))
         return sec
@@ -360,9 +361,13 @@ class ProfileBuilder:
             return sec
         answer = self.asker.ask(question, Filters(doc_id=",".join(sorted({p.meta["doc_id"] for p in passages}))),
                                 keep=region.keeps)
+        if not answer.answered and answer.nearest and not answer.missing:
+            c = answer.nearest[0]
+            sec.statements.append(Statement(f"(Low confidence: no sentence reaches the answer threshold; the nearest) "
+                                            f"{c.sentence}", [refs.cite_answer(c)], c.sentence[:60]))
+            return sec
         if not answer.answered:
-            sec.statements.append(Statement("The region's documents do not seem to address this "
-                                            "(no sentence scored above the answer threshold)."))
+            sec.statements.append(Statement("The region's documents do not seem to address this."))
             return sec
         for c in answer.citations:
             sec.statements.append(Statement(c.sentence, [refs.cite_answer(c)], c.sentence[:60]))

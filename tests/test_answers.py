@@ -107,3 +107,28 @@ def test_names_the_corpus_knows_and_german_nouns_are_not_missing(asker):
     idf = asker.index.keyword_index.idf
     assert unknown_names("How does DIGIMAT relate to the South Moravian RIS3?", idf) == []
     assert unknown_names("Welche Förderschwerpunkte nennt die Innovationsstrategie für Lubelskie?", idf) == []
+
+
+def test_text_read_across_diagram_cells_is_not_taken_for_an_answer_sentence():
+    from app.answer import _looks_like_prose
+
+    # pl-lubelskie-ris-2030.pdf p. 85 and p. 53: table cells read line by line
+    garbled = ("Attachments 83 12 Increasing the role innovation CLUSTERS3 Policy Learning Inclusion of clu- 7 of "
+               "clusters in the policy Document PEER sters that bring process of updating and planning REVIEWS "
+               "together econoimplementing the RIS3 Summary mic entities from the Lubelskie Region")
+    cells = ("social 10 – stakehol- and economic results ders’ involvement of projects presented in the RIS moni- on "
+             "websites or regional toring) SMART_ meetings")
+    prose = ("The strong clusters of the Northern Netherlands play an important role in developing, testing and "
+             "applying innovation.")
+    german = "Die Zuwendungsempfänger der Förderperiode werden im Verzeichnis der Begünstigten veröffentlicht."
+    assert not _looks_like_prose(garbled, english=True) and not _looks_like_prose(cells, english=True)
+    assert _looks_like_prose(prose, english=True) and _looks_like_prose(german, english=False)
+
+
+def test_an_unanswered_question_still_cites_its_nearest_sentence(asker):
+    answer = asker.ask("What is the average annual rainfall in the region?")
+    assert not answer.answered and len(answer.nearest) == 1
+    c = answer.nearest[0]
+    passage = next(p for p in answer.passages if p.id == c.passage_id)
+    assert passage.content[c.span[0]:c.span[1]].strip() == c.sentence
+    assert answer.to_json()["nearest"][0]["sentence"] == c.sentence
