@@ -50,6 +50,7 @@ report: setup
 bench: setup
 	$(BIN)/ris3 bench
 	$(BIN)/python -m eval.bench_reports
+	$(BIN)/python -m eval.bench_regions
 	$(BIN)/python -m eval.bench_server
 	$(BIN)/python -m eval.bench_large_pdf
 	$(BIN)/ris3 eval qa
