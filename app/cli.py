@@ -266,10 +266,24 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag,
         answer = asker.ask(question, filters, top_k)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    catalogue = _catalogue_or_none(settings)
     if as_json:
-        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        out = answer.to_json()
+        if catalogue is not None:  # cross-links: the catalogue hubs each passage names
+            for p, row in zip(answer.passages, out["passages"]):
+                row["hubs"] = [{"id": h.id, "name": h.name} for h in catalogue.hubs_in_passage(p)]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_answer(answer))
+        click.echo(render_answer(answer, catalogue))
+
+
+def _catalogue_or_none(settings):
+    from .hubs import HubCatalogue
+
+    try:
+        return HubCatalogue.from_corpus(settings.corpus)
+    except FileNotFoundError:
+        return None
 
 
 def _ask_batch(asker, batch: Path, top_k: int | None) -> None:
@@ -658,7 +672,7 @@ def funding(region, country, cci, fund, to, by, fmt, out) -> None:
     _write_or_echo(text.encode("utf-8"), out, f"{len(table)} rows")
 
 
-def render_answer(answer) -> str:
+def render_answer(answer, catalogue=None) -> str:
     from .answer import page_label, region_label
 
     metas = {p.id: p.meta for p in answer.passages}
@@ -675,6 +689,10 @@ def render_answer(answer) -> str:
         snippet = " ".join((p.content or "").split())[:160]
         lines.append(f"  {rank}. {m.get('title', '')} ({m.get('doc_type', '')}, {region_label(m.get('region', ''))}), "
                      f"{page_label(m)}: {snippet}...")
+        hubs = catalogue.hubs_in_passage(p) if catalogue is not None else []
+        if hubs:
+            lines.append("     hubs in the DIH catalogue: " + "; ".join(f"{h.name} ({h.id})" for h in hubs)
+                         + "  -> ris3 hubs show ID")
     lines.append(f"\n({answer.elapsed_ms:.0f} ms)")
     return "\n".join(lines)
 

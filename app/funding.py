@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+import re
+
 import pandas as pd
 
 from ingest.datasets import load_finances, load_programme_regions
@@ -37,7 +39,7 @@ def country_code(code: str) -> str:
 class Programme:
     cci: str
     title: str
-    scope: str  # "regional" or "national"
+    scope: str  # "regional", "national", or "other" (not in the ERDF table: rural, fisheries, ESF programmes)
     area: str  # the region named in the programme table ("" for national programmes)
     funds: tuple[str, ...]
     categories: tuple[str, ...]
@@ -69,8 +71,10 @@ class FundingData:
 
     @property
     def about(self) -> dict[str, str]:
-        return {"source": self.finances.title, "from": self.finances.source, "file": self.finances.file,
-                "programme_regions": self.programme_regions.title, "amounts": "planned, EUR"}
+        date = re.search(r"\d{4}-\d{2}-\d{2}", self.finances.title)
+        return {"source": self.finances.title, "date": date.group() if date else "", "from": self.finances.source,
+                "file": self.finances.file, "programme_regions": self.programme_regions.title,
+                "amounts": "planned, EUR"}
 
     def programmes_for(self, region: Region | None = None, country: str | None = None) -> list[Programme]:
         """Regional programmes first (biggest first), then national ones."""
@@ -88,12 +92,16 @@ class FundingData:
                 national.add(a.cci)
             elif not code or len(code) <= 2 or any(n.startswith(code) or code.startswith(n) for n in areas):
                 regional.setdefault(a.cci, a.region_name)
-        if not regional and not national:  # a country without ERDF rows: every programme it has
-            national = set(self.df.loc[self.df["country"].map(country_code) == cc, "cci"])
+        other: set[str] = set()
+        if region is None or len(code) <= 2 or (not regional and not national):
+            # a whole country: also its programmes the ERDF table does not list (EAFRD, EMFF, ESF-only)
+            other = set(self.df.loc[self.df["country"].map(country_code) == cc, "cci"]) - national - set(regional)
         out = [self.programme(c, "regional", area) for c, area in regional.items()]
         out += [self.programme(c, "national") for c in sorted(national - set(regional))]
+        out += [self.programme(c, "other") for c in sorted(other)]
         out = [p for p in out if p is not None]
-        return sorted(out, key=lambda p: (p.scope != "regional", -p.eu_amount))
+        order = {"regional": 0, "national": 1, "other": 2}
+        return sorted(out, key=lambda p: (order.get(p.scope, 3), -p.eu_amount))
 
     def programme(self, cci: str, scope: str = "", area: str = "") -> Programme | None:
         rows = self.df[self.df["cci"] == cci]
@@ -139,7 +147,8 @@ class FundingData:
         return out
 
     def citation(self, n: str, programme: Programme) -> DataCitation:
-        return DataCitation(n, self.finances.title, self.finances.file, f"CCI {programme.cci}", programme.lines)
+        return DataCitation(n, self.finances.title, self.finances.file, f"CCI {programme.cci}", programme.lines,
+                            key=programme.cci)
 
 
 def money(amount: float) -> str:

@@ -10,6 +10,7 @@ for it.
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -80,12 +81,17 @@ class HubCatalogue:
         self.hubs: tuple[Hub, ...] = load_hubs(str(catalogue.path))
         self.by_id = {h.id: h for h in self.hubs}
         self._retriever = None
+        self._lock = threading.Lock()
 
     @classmethod
     def from_corpus(cls, corpus: Path) -> "HubCatalogue":
         return cls(dataset(corpus, "hubs"))
 
     def warm_up(self) -> None:
+        with self._lock:  # app sessions share one catalogue
+            self._warm_up()
+
+    def _warm_up(self) -> None:
         if self._retriever is not None:
             return
         from haystack.components.retrievers.in_memory import InMemoryBM25Retriever
@@ -189,4 +195,4 @@ class HubCatalogue:
         return out[:limit] if limit else out
 
     def citation(self, n: str, hub: Hub) -> DataCitation:
-        return DataCitation(n, self.dataset.title, self.dataset.file, f"hub {hub.id} ({hub.source_id})")
+        return DataCitation(n, self.dataset.title, self.dataset.file, f"hub {hub.id} ({hub.source_id})", key=hub.id)

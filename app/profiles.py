@@ -363,8 +363,8 @@ class ProfileBuilder:
                                 keep=region.keeps)
         if not answer.answered and answer.nearest and not answer.missing:
             c = answer.nearest[0]
-            sec.statements.append(Statement(f"(Low confidence: no sentence reaches the answer threshold; the nearest) "
-                                            f"{c.sentence}", [refs.cite_answer(c)], c.sentence[:60]))
+            sec.statements.append(Statement(f"(Low confidence: no sentence reaches the answer threshold; nearest "
+                                            f"sentence:) {c.sentence}", [refs.cite_answer(c)], c.sentence[:60]))
             return sec
         if not answer.answered:
             sec.statements.append(Statement("The region's documents do not seem to address this."))
@@ -387,7 +387,8 @@ class ProfileBuilder:
                     "amounts are not the region's share.")
         for p in programmes:
             n = refs.cite_data(lambda n, p=p: self.funding.citation(n, p))
-            scope = "regional programme" if p.scope == "regional" else "national programme"
+            scope = {"regional": "regional programme", "national": "national programme",
+                     "other": "national programme, not in the ERDF table"}.get(p.scope, p.scope)
             cat = f"; {', '.join(p.categories).lower()} region{'s' if len(p.categories) > 1 else ''}" if p.categories else ""
             sec.statements.append(Statement(
                 f"{p.title} ({p.cci}, {scope}; {'/'.join(p.funds)}{cat}): {money(p.eu_amount)} EU funding planned "

@@ -119,11 +119,22 @@ class RegionResolver:
         return cls(nuts_path, index.documents())
 
     def known_names(self) -> list[str]:
-        names = {r["names"][0] for r in self.gazetteer.values()}
-        names |= {r for d in self.documents for r in _doc_regions(d)}
-        return sorted(names)
+        """One name per region the index has documents for (or the gazetteer knows): the shortest
+        of the names that resolve to it ("Lithuania", not also "Lithuania (national)")."""
+        candidates = {r["names"][0] for r in self.gazetteer.values()}
+        candidates |= {r for d in self.documents for r in _doc_regions(d) if fold(r) != "eu"}
+        by_region: dict[str, str] = {}
+        for name in sorted(candidates):
+            try:
+                region = self.resolve(name, suggest=False)
+            except ValueError:
+                continue
+            ident = region.nuts or fold(region.name)
+            if ident not in by_region or len(name) < len(by_region[ident]):
+                by_region[ident] = name
+        return sorted(by_region.values())
 
-    def resolve(self, query: str) -> Region:
+    def resolve(self, query: str, suggest: bool = True) -> Region:
         q = fold(query)
         if not q:
             raise ValueError("no region given")
@@ -141,6 +152,8 @@ class RegionResolver:
                     if len(_doc_regions(d)) == 1 and len(codes) == 1:
                         return self._region(codes[0], display=part)
                     return self._region("", display=part)
+        if not suggest:
+            raise ValueError(f"unknown region {query!r}")
         close = difflib.get_close_matches(query, self.known_names(), n=5, cutoff=0.7)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known regions: {', '.join(self.known_names())}"
         raise ValueError(f"unknown region {query!r}{hint}")

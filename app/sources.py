@@ -38,6 +38,7 @@ class DataCitation:
     file: str  # path relative to the corpus folder
     record: str  # what was read: "CCI 2014PL16M2OP003", "hub dih:4423"
     lines: tuple[int, ...] = field(default_factory=tuple)  # CSV line numbers (header = 1)
+    key: str = ""  # the record's id for links: a hub id ("dih:12995"), a CCI, a region
 
     def to_json(self) -> dict:
         return {**asdict(self), "lines": list(self.lines), "kind": "data"}

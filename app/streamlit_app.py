@@ -13,7 +13,7 @@ quiet_third_parties()
 
 import streamlit as st  # noqa: E402
 
-from app.ui import ask, library, reader, reports, upload  # noqa: E402
+from app.ui import ask, compare, funding, hubs, library, profile, reader, reports, upload  # noqa: E402
 from app.ui.common import PAGES, ensure_index, filter_sidebar, get_asker  # noqa: E402
 
 st.set_page_config(page_title="ris3-miner", page_icon="🔎", layout="wide")
@@ -35,5 +35,13 @@ elif page == "Reports":
     reports.render(asker, filter_sidebar(asker))
 elif page == "Concordance":
     reports.render_concordance(asker, filter_sidebar(asker))
+elif page == "Region profile":
+    profile.render(asker)
+elif page == "Compare":
+    compare.render(asker)
+elif page == "Hubs":
+    hubs.render(asker)
+elif page == "Funding":
+    funding.render(asker)
 else:
     upload.render(asker)

@@ -126,3 +126,32 @@ def test_browser_click_on_a_heatmap_cell_shows_that_cells_mentions(served_app, b
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / "reports.png"))
     assert "Traceback" not in browser.find_element(By.TAG_NAME, "body").text
+
+
+def test_browser_region_profile_renders_the_cited_brief(served_app, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.set_window_size(1400, 1000)
+    browser.get(served_app)
+    WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebar'] label"))
+    next(e for e in browser.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebar'] label")
+         if e.text.strip() == "Region profile").click()
+    box = WebDriverWait(browser, 60).until(lambda d: next(
+        (e.find_element(By.TAG_NAME, "input") for e in d.find_elements(By.CSS_SELECTOR, "[data-testid='stTextInput']")
+         if "NUTS code" in e.text), None))
+    box.send_keys("NL1")
+    box.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 120).until(
+        lambda d: "Northern Netherlands (NL1): region brief" in d.find_element(By.TAG_NAME, "body").text
+        and d.find_elements(By.CSS_SELECTOR, "[data-testid='stDownloadButton']"))
+    time.sleep(1)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "profile.png"))
+    assert "Support structures named" in body and "Sources" in body and "2014NL16RFOP001" in body
+    assert "[1]" in body and "[D1]" in body, "statements show their citation markers"
+    labels = {b.text.strip() for b in browser.find_elements(By.CSS_SELECTOR, "[data-testid='stDownloadButton'] button")}
+    assert {"Markdown", "HTML", "DOCX", "JSON"} <= {label.split("\n")[-1] for label in labels}
+    assert "Traceback" not in body

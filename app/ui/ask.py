@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import streamlit as st
+from haystack import Document
 
 from app.answer import Answer, page_label, region_label
+from app.hubs import HubCatalogue
 from app.service import Asker, Filters
 
-from .common import marked, open_reader
+from .common import get_catalogue, marked, open_hub, open_reader
 
 EXAMPLES = (
     "How does DIGIMAT relate to the South Moravian RIS3?",
@@ -22,8 +24,9 @@ def render(asker: Asker, filters: Filters) -> None:
     question = st.chat_input("Ask about strategies, programmes, hubs, EDP ...")  # pinned to the bottom
     if not history and not question:
         st.markdown("Try: " + " · ".join(f"*{q}*" for q in EXAMPLES))
+    catalogue = get_catalogue(str(asker.settings.corpus))
     for i, (past, answer) in enumerate(history):
-        _show_turn(i, past, answer)
+        _show_turn(i, past, answer, catalogue)
     if question:
         with st.spinner("Searching the documents ..."):
             try:
@@ -31,10 +34,22 @@ def render(asker: Asker, filters: Filters) -> None:
             except ValueError as exc:
                 result = str(exc)
         history.append((question, result))
-        _show_turn(len(history) - 1, question, result)
+        _show_turn(len(history) - 1, question, result, catalogue)
 
 
-def _show_turn(i: int, question: str, answer: Answer | str) -> None:
+def _hub_links(catalogue: HubCatalogue | None, passage: Document | None, key: str) -> None:
+    """The catalogue hubs a passage names, each a link to the Hubs page."""
+    hubs = catalogue.hubs_in_passage(passage) if catalogue is not None and passage is not None else []
+    if not hubs:
+        return
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.markdown(":gray[Hubs in the DIH catalogue:]", width="content")
+        for h in hubs:
+            st.button(h.name, key=f"{key}-{h.id}", on_click=open_hub, args=(h.name,), type="tertiary",
+                      icon=":material/hub:", help="Show this hub's catalogue record and every passage naming it")
+
+
+def _show_turn(i: int, question: str, answer: Answer | str, catalogue: HubCatalogue | None = None) -> None:
     with st.chat_message("user"):
         st.write(question)
     with st.chat_message("assistant"):
@@ -56,6 +71,7 @@ def _show_turn(i: int, question: str, answer: Answer | str) -> None:
                 st.caption(f"{c.doc_type} · {c.region or c.country} · {c.doc_id} · language {c.language}")
                 st.button("Open page", key=f"open-{i}-{c.n}", on_click=open_reader,
                           args=(c.doc_id, c.page, c.sentence, c.page_offset))
+                _hub_links(catalogue, passage, key=f"hub-{i}-{c.n}")
         with st.expander(f"Sources ({len(answer.passages)} passages, {answer.elapsed_ms:.0f} ms)"):
             for rank, p in enumerate(answer.passages, start=1):
                 m = p.meta
@@ -64,4 +80,5 @@ def _show_turn(i: int, question: str, answer: Answer | str) -> None:
                 st.text((p.content or "")[:600])
                 st.button("Open page", key=f"src-{i}-{rank}", on_click=open_reader,
                           args=(m.get("doc_id", ""), m.get("page_start", 1)))
+                _hub_links(catalogue, p, key=f"src-hub-{i}-{rank}")
 

@@ -1,12 +1,22 @@
-"""What every page shares: the cached Asker, navigation state, the filter sidebar."""
+"""What every page shares: the cached Asker, navigation state, the filter sidebar, and the cached
+region resolver, hub catalogue and funding data of the region pages."""
 from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from app.service import Asker, Filters, ingest, library_rows
 from app.settings import Settings
 
-PAGES = ("Ask", "Read", "Library", "Reports", "Concordance", "Add documents")
+if TYPE_CHECKING:
+    from app.funding import FundingData
+    from app.hubs import HubCatalogue
+    from app.regions import RegionResolver
+
+PAGES = ("Ask", "Read", "Library", "Reports", "Concordance", "Region profile", "Compare", "Hubs", "Funding",
+         "Add documents")
 FILTER_FIELDS = (("region", "Region"), ("country", "Country"), ("doc_type", "Document type"),
                  ("language", "Language"), ("year", "Year"), ("doc_id", "Document"), ("tag", "Mentions (tag)"))
 
@@ -38,6 +48,12 @@ def open_reader(doc_id: str, page: int, highlight: str = "", offset: int | None 
     """Button callback: show a page in the Read view."""
     st.session_state["reader"] = {"doc_id": doc_id, "page": int(page), "highlight": highlight, "offset": offset}
     st.session_state["nav"] = "Read"
+
+
+def open_hub(name: str) -> None:
+    """Button callback: search the Hubs page for a hub (its name or acronym)."""
+    st.session_state["hub_query"] = name
+    st.session_state["nav"] = "Hubs"
 
 
 def clear_filters() -> None:
@@ -89,3 +105,68 @@ def _tag_labels() -> dict[str, str]:
     from nlp.tagging import load_lexicon, load_taxonomy
 
     return {c.id: c.label for c in load_lexicon()[1]} | {d.id: f"Domain: {d.label}" for d in load_taxonomy()[1]}
+
+
+# -- shared by the region pages (profile, compare, hubs, funding) ------------------------------------
+def index_key(asker: Asker) -> tuple:
+    """Identifies the index state: cached results are recomputed after an ingest or an upload."""
+    return (str(asker.index.folder), str(asker.settings.corpus), asker.index.passage_count(),
+            asker.index.tagging_version())
+
+
+@st.cache_resource(show_spinner=False)
+def get_catalogue(corpus: str) -> "HubCatalogue | None":
+    """The JRC DIH catalogue of the corpus, BM25 ready; None when the corpus has none."""
+    from app.hubs import HubCatalogue
+
+    try:
+        catalogue = HubCatalogue.from_corpus(Path(corpus))
+    except FileNotFoundError:
+        return None
+    catalogue.warm_up()
+    return catalogue
+
+
+@st.cache_resource(show_spinner=False)
+def get_funding(corpus: str) -> "FundingData":
+    """The cohesion finance data of the corpus (raises FileNotFoundError when it has none)."""
+    from app.funding import FundingData
+
+    return FundingData.from_corpus(Path(corpus))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def get_resolver(_asker: Asker, key: tuple) -> "RegionResolver":
+    """Region names and NUTS codes -> regions, over the index's documents (cached per index state)."""
+    from app.regions import RegionResolver
+    from app.sources import dataset
+
+    return RegionResolver(dataset(_asker.settings.corpus, "nuts").path, _asker.index.documents())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def region_choices(_asker: Asker, key: tuple) -> list[str]:
+    """The known region names, one per region."""
+    return get_resolver(_asker, key).known_names()
+
+
+def region_picker(asker: Asker, prefix: str, pick_col, type_col) -> str:
+    """A selectbox of the known regions and a free text box (any name or NUTS code), which wins
+    when filled. Returns the region query ("" when neither is set)."""
+    try:
+        names = region_choices(asker, index_key(asker))
+    except FileNotFoundError:
+        names = []
+    picked = pick_col.selectbox("Region", names, index=None, key=f"{prefix}_region",
+                                placeholder="Choose a region")
+    typed = type_col.text_input("or type any region name or NUTS code", key=f"{prefix}_region_text",
+                                placeholder="e.g. Jihomoravský kraj, PL31, NL1")
+    return typed.strip() or (picked or "")
+
+
+def where_cited(c) -> str:
+    """ "p. 12", or "text file, no page numbers", for a text citation."""
+    from app.answer import page_label
+
+    return page_label({"file_kind": "text" if c.file.endswith((".txt", ".md")) else "pdf"}, c.page)
+
