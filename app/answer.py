@@ -21,6 +21,10 @@ from haystack import Document
 
 from nlp.passages import sentence_spans
 
+LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "it": "Italian", "es": "Spanish", "pt": "Portuguese",
+                  "pl": "Polish", "cs": "Czech", "lt": "Lithuanian", "nl": "Dutch", "fi": "Finnish", "sv": "Swedish",
+                  "el": "Greek", "ro": "Romanian", "et": "Estonian", "mt": "Maltese", "sk": "Slovak", "hu": "Hungarian"}
+
 NO_ANSWER = "The corpus does not seem to answer this question. The nearest passages are listed below."
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.U)
@@ -55,6 +59,24 @@ class Answer:
     scores: list[float] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # names in the question the corpus never mentions
     nearest: list[Citation] = field(default_factory=list)  # unanswered: the best sentence below the threshold
+    question_language: str = ""  # detected (langdetect); "" when undecidable
+
+    @property
+    def other_languages(self) -> list[str]:
+        """Languages of the cited sentences that differ from the question's: the answer was found
+        in text written in another language (it is quoted as written, not translated)."""
+        if not self.question_language:
+            return []
+        cited = self.citations or self.nearest
+        return sorted({c.language for c in cited if c.language and c.language != self.question_language})
+
+    @property
+    def language_note(self) -> str:
+        if not self.other_languages:
+            return ""
+        names = ", ".join(LANGUAGE_NAMES.get(x, x) for x in self.other_languages)
+        return (f"Found in {names} text; your question is in {LANGUAGE_NAMES.get(self.question_language, self.question_language)}. "
+                "Quoted as written.")
 
     @property
     def text(self) -> str:
@@ -72,6 +94,9 @@ class Answer:
             "answer": self.text,
             "answered": self.answered,
             "missing_terms": self.missing,
+            "question_language": self.question_language,
+            "answer_languages": sorted({c.language for c in (self.citations or self.nearest) if c.language}),
+            "language_note": self.language_note,
             "citations": [{**asdict(c), "span": list(c.span)} for c in self.citations],
             "nearest": [{**asdict(c), "span": list(c.span)} for c in self.nearest],
             "passages": [passage_json(rank, p) for rank, p in enumerate(self.passages, start=1)],
@@ -242,16 +267,6 @@ def number_citations(chosen: list[_Candidate]) -> list[Citation]:
 _BROKEN_WORD = re.compile(r"[a-z]{2,}- [a-z]{2,}")  # "stakehol- ders": a word cut by a table or diagram cell
 
 
-@lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    from ingest.clean import _known_words
-    from nlp.organisations import common_words
-
-    return _known_words() | common_words(-18.0) | frozenset(STOP_WORDS)
-
-
 def _looks_like_prose(s: str, english: bool = False) -> bool:
     """Not a table of contents, a number table or text read across diagram cells. In English
     text, words cut by diagram cells ("stakehol- ders", "clu- sters", "econoimplementing") count
@@ -261,7 +276,9 @@ def _looks_like_prose(s: str, english: bool = False) -> bool:
         return False
     broken = len(_BROKEN_WORD.findall(s))
     if english:
-        known = _english_words()
+        from nlp.language import english_words
+
+        known = english_words()
         broken += sum(1 for m in _TOKEN.finditer(s) if m.group().isalpha() and m.group().islower()
                       and m.group() not in known)
     return broken < 3

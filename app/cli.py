@@ -193,8 +193,10 @@ def eval_tags(gold: Path | None, as_json: bool) -> None:
 @eval_group.command("qa")
 @click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Gold questions JSONL (default: eval/gold/qa.jsonl).")
-@click.option("--mode", "modes", multiple=True, type=click.Choice(("bm25", "dense", "hybrid", "hybrid+answer", "vanilla")),
-              help="What to evaluate; repeat for several (default: all, side by side).")
+@click.option("--mode", "modes", multiple=True,
+              help="What to evaluate; repeat for several (default: bm25, dense, hybrid, hybrid+answer, vanilla): "
+                   "also multilingual, bm25+expansion, and fused:K,D,M[,expand] (fusion weights of keyword, dense "
+                   "and multilingual retrieval, keyword query expanded or not).")
 @click.option("--k", "ks", default="1,3,5,10", show_default=True, help="Cut-offs for hit@k, comma-separated.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, as_json: bool) -> None:
@@ -202,14 +204,14 @@ def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, as_json: bool) -
     contain a gold phrase, no-answer accuracy; by document type and language. Compares
     ris3-miner with BM25 alone, dense alone and a default Haystack pipeline ('vanilla', built on
     first use). Needs the indexed corpus ('ris3 ingest'); written to eval/results/qa-<date>.json."""
-    from eval.qa import GOLD, MODES, run, table, write
+    from eval.qa import DEFAULT_MODES, GOLD, run, table, write
 
     try:
         cutoffs = sorted({int(k) for k in ks.split(",") if k.strip()})
     except ValueError as exc:
         raise click.BadParameter(f"--k takes numbers such as 1,3,5,10 ({exc})") from exc
     try:
-        result = run(_settings(), modes or MODES, cutoffs, gold or GOLD, progress=not as_json)
+        result = run(_settings(), modes or DEFAULT_MODES, cutoffs, gold or GOLD, progress=not as_json)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     out = write(result)
@@ -677,6 +679,8 @@ def render_answer(answer, catalogue=None) -> str:
 
     metas = {p.id: p.meta for p in answer.passages}
     lines = [answer.text, ""]
+    if answer.language_note:
+        lines[1:1] = [f"({answer.language_note})", ""]
     if answer.citations:
         lines.append("Citations:")
         for c in answer.citations:

@@ -12,6 +12,8 @@ from index.ingestion import IngestReport, ingest_paths
 from index.retrieval import HybridRetriever
 from index.store import PassageIndex
 
+from nlp.language import question_language
+
 from .answer import Answer, AnswerBuilder
 from .settings import Settings, quiet_third_parties
 
@@ -153,5 +155,6 @@ class Asker:
             passages, q_emb = self.retriever.retrieve(question, f, top_k=2 * self.retriever.candidates)
             passages = [p for p in passages if keep(p)][:k]
         answer = self._builder.build(question, passages, q_emb)
+        answer.question_language = question_language(question)
         answer.elapsed_ms = (time.perf_counter() - started) * 1000
         return answer

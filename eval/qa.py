@@ -10,7 +10,16 @@ gold pages. Modes, all over the same index:
 - ``hybrid+answer``: the whole ``ris3 ask`` path: retrieval and the extractive answer, scored on
   the passages it returns and on the answer text (contains a gold phrase; says "no answer" for
   questions the corpus does not answer);
-- ``vanilla``: a default Haystack pipeline over the same page texts (``eval/vanilla.py``).
+- ``vanilla``: a default Haystack pipeline over the same page texts (``eval/vanilla.py``);
+- ``multilingual``: the multilingual dense retriever alone (``index/multilingual.py``);
+  ``bm25+expansion``: the keyword retriever with glossary/lexicon query expansion;
+- ``fused:K,D,M[,E][,expand][,all]``: a candidate fusion: reciprocal-rank weights of keyword, dense,
+  multilingual retrieval and (E) a second keyword ranking on the expanded query (weight 0 leaves
+  one out); ``expand``: the main keyword query itself is expanded;
+  ``all``: the multilingual retriever also returns passages in the question's own language.
+
+Results are broken down by document type, document language and language pair (question
+language -> document language; ``question_language`` in the gold, English when absent).
 
 Questions of kind ``no_answer`` count only for no-answer accuracy.
 """
@@ -28,7 +37,8 @@ from .metrics import hit_at_k, mean, ndcg_at_k, reciprocal_rank
 
 GOLD = Path(__file__).parent / "gold" / "qa.jsonl"
 RESULTS = Path(__file__).parent / "results"
-MODES = ("bm25", "dense", "hybrid", "hybrid+answer", "vanilla")
+MODES = ("bm25", "dense", "hybrid", "hybrid+answer", "vanilla", "multilingual", "bm25+expansion")
+DEFAULT_MODES = ("bm25", "dense", "multilingual", "hybrid", "hybrid+answer", "vanilla")
 DEFAULT_KS = (1, 3, 5, 10)
 DEPTH = 10  # results retrieved per question (MRR and nDCG are computed at this depth)
 
@@ -44,6 +54,11 @@ class GoldQuestion:
     language: str = "en"
     kind: str = "answer"  # or "no_answer"
     note: str = ""
+    question_language: str = "en"
+
+    @property
+    def pair(self) -> str:
+        return f"{self.question_language}->{self.language}"
 
     @property
     def answerable(self) -> bool:
@@ -113,6 +128,7 @@ class QuestionResult:
     id: str
     doc_type: str
     language: str
+    pair: str
     rels: list[bool]
     n_relevant: int
     top: list[str] = field(default_factory=list)  # "doc_id p.N" of the first results
@@ -134,10 +150,12 @@ def score(results: Sequence[QuestionResult], ks: Sequence[int]) -> dict:
 
 
 def breakdown(results: Sequence[QuestionResult], ks: Sequence[int]) -> dict:
-    groups: dict[str, dict[str, list[QuestionResult]]] = {"doc_type": defaultdict(list), "language": defaultdict(list)}
+    groups: dict[str, dict[str, list[QuestionResult]]] = {"doc_type": defaultdict(list), "language": defaultdict(list),
+                                                          "pair": defaultdict(list)}
     for r in results:
         groups["doc_type"][r.doc_type].append(r)
         groups["language"][r.language].append(r)
+        groups["pair"][r.pair].append(r)
     return {field_name: {value: score(rs, ks) for value, rs in sorted(by.items())} for field_name, by in groups.items()}
 
 
@@ -172,9 +190,15 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
     out: dict = {"date": date.today().isoformat(), "gold": Path(gold_path).name, "index": index.folder.name,
                  "settings": settings.index.as_dict(), "questions": len(questions),
                  "answerable": len(answerable), "no_answer": len(no_answer), "ks": list(ks), "modes": {}}
+    fused: dict[str, HybridRetriever] = {}
+    expanding = None
     for mode in modes:
-        if mode not in MODES:
-            raise ValueError(f"unknown mode {mode!r}; use {', '.join(MODES)}")
+        if mode not in MODES and not mode.startswith("fused:"):
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(MODES)} or fused:K,D,M[,expand]")
+        if mode.startswith("fused:"):
+            fused[mode] = _fused_retriever(index, mode)
+        if mode == "bm25+expansion" and expanding is None:
+            expanding = HybridRetriever(index, expand=True)
         universe = ours
         if mode == "vanilla":
             from .vanilla import VanillaBaseline
@@ -198,13 +222,19 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
                 found = _candidates_from_passages(retriever.retrieve_dense(q.question, top_k=DEPTH))
             elif mode == "hybrid":
                 found = _candidates_from_passages(retriever.retrieve(q.question, top_k=DEPTH)[0])
+            elif mode == "multilingual":
+                found = _candidates_from_passages(retriever.retrieve_multilingual(q.question, top_k=DEPTH))
+            elif mode == "bm25+expansion":
+                found = _candidates_from_passages(expanding.retrieve_keyword(q.question, top_k=DEPTH))
+            elif mode in fused:
+                found = _candidates_from_passages(fused[mode].retrieve(q.question, top_k=DEPTH)[0])
             elif mode == "hybrid+answer":
                 answer = asker.ask(q.question, top_k=DEPTH)
                 found = _candidates_from_passages(answer.passages)
             else:
                 found = [Candidate(c.doc_id, c.page_start, c.page_end, c.text) for c in vanilla.search(q.question, DEPTH)]
             latencies.append((time.perf_counter() - t) * 1000)
-            r = QuestionResult(q.id, q.doc_type, q.language, [relevant(q, c) for c in found],
+            r = QuestionResult(q.id, q.doc_type, q.language, q.pair, [relevant(q, c) for c in found],
                                sum(1 for c in universe if relevant(q, c)) if q.answerable else 0,
                                [f"{c.doc_id} p.{c.page_start}" for c in found[:3]])
             if answer is not None:
@@ -225,9 +255,29 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
     return out
 
 
+def _fused_retriever(index, mode: str):
+    from index.retrieval import HybridRetriever
+
+    parts = mode.split(":", 1)[1].split(",")
+    numbers = [x for x in parts if x.replace(".", "", 1).isdigit()]
+    try:
+        weights = tuple(float(x) for x in numbers)
+    except ValueError as exc:
+        raise ValueError(f"bad fused mode {mode!r}: use fused:K,D,M[,E][,expand][,all]") from exc
+    if len(weights) not in (3, 4) or any(w < 0 for w in weights) or not any(weights):
+        raise ValueError(f"bad fused mode {mode!r}: three or four non-negative weights, not all zero")
+    flags = set(parts) - set(numbers)
+    unknown = flags - {"expand", "all"}
+    if unknown:
+        raise ValueError(f"bad fused mode {mode!r}: unknown option(s) {', '.join(sorted(unknown))} (expand, all)")
+    return HybridRetriever(index, weights=weights[:3], expand="expand" in flags, cross_only="all" not in flags,
+                           expansion_weight=weights[3] if len(weights) == 4 else 0.0)
+
+
 def write(result: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"qa-{result['date']}.json"
+    stem = "qa" if result.get("gold") == GOLD.name else "qa-" + Path(result.get("gold", "gold")).stem
+    path = RESULTS / f"{stem}-{result['date']}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return path
 

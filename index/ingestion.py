@@ -25,6 +25,7 @@ from nlp.entities import EntityExtractor
 from nlp.tagging import PassageTagger, document_profile, tagging_version
 
 from .settings import local_model_path
+from .multilingual import backfill_multilingual
 from .store import PassageIndex
 
 log = logging.getLogger(__name__)
@@ -200,6 +201,8 @@ def _ingest(index: PassageIndex, paths: list[Path], *, workers: int, progress: b
         _process(index, todo, report, known, workers=workers, progress=progress, batch_size=batch_size,
                  on_progress=on_progress, catalogue=catalogue)
     index.set_tagging_version(tagging_version(catalogue))
+    with report.timed("multilingual"):  # new passages, or an index built before these vectors existed
+        backfill_multilingual(index, progress=progress, notify=on_progress)
     if report.changed or not (index.folder / "keyword").exists():
         with report.timed("keyword_index"):
             index.rebuild_keyword_index()

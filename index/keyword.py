@@ -108,16 +108,16 @@ class KeywordRetriever:
         self.index = index
         self.documents = documents
         self.top_k = top_k
-        self._columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._masks: FilterMasks | None = None
 
     @component.output_types(documents=list[Document])
     def run(self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None) -> dict[str, Any]:
         k = top_k or self.top_k
         mask = None
         if filters:
-            fast = self._fast_mask(filters)
-            mask = (fast if fast is not None else
-                    np.array([document_matches_filter(filters, self.documents[i]) for i in self.index.ids])).astype(float)
+            if self._masks is None or self._masks.ids is not self.index.ids:
+                self._masks = FilterMasks(self.index.ids, self.documents)
+            mask = self._masks.mask(filters).astype(float)
             if not mask.any():
                 return {"documents": []}
         out = []
@@ -126,20 +126,37 @@ class KeywordRetriever:
             out.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=score))
         return {"documents": out}
 
+
+
+class FilterMasks:
+    """Row masks of Haystack filters over passages in a fixed order (``ids``), for retrievers that
+    score every row (BM25, the multilingual vectors)."""
+
+    def __init__(self, ids: list[str], documents: dict[str, Document]):
+        self.ids = ids
+        self.documents = documents
+        self._columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def mask(self, filters: dict[str, Any]) -> np.ndarray:
+        fast = self.fast(filters)
+        if fast is not None:
+            return fast
+        return np.array([document_matches_filter(filters, self.documents[i]) for i in self.ids], dtype=bool)
+
     def _column(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """(distinct values as text, row -> value position) of a metadata field, computed once."""
         if key not in self._columns:
-            values = [str(self.documents[i].meta.get(key)) for i in self.index.ids]
+            values = [str(self.documents[i].meta.get(key)) for i in self.ids]
             self._columns[key] = np.unique(np.array(values, dtype=object), return_inverse=True)
         return self._columns[key]
 
-    def _fast_mask(self, filters: dict[str, Any]) -> np.ndarray | None:
+    def fast(self, filters: dict[str, Any]) -> np.ndarray | None:
         """Row mask of the filters the app makes (AND/OR of ``meta.x == v`` and ``meta.x in [...]``)
         computed on cached columns instead of testing every passage; None for any other shape
-        (the caller then uses Haystack's ``document_matches_filter``). At 50k passages this takes a
+        (``mask`` then uses Haystack's ``document_matches_filter``). At 50k passages this takes a
         filtered keyword search from ~100-200 ms to a few ms."""
         if "conditions" in filters:
-            parts = [self._fast_mask(c) for c in filters["conditions"]]
+            parts = [self.fast(c) for c in filters["conditions"]]
             if not parts or any(p is None for p in parts):
                 return None
             op = filters.get("operator")

@@ -65,6 +65,12 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
     dim INTEGER NOT NULL,
     vectors BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS multilingual_windows (
+    passage_id TEXT PRIMARY KEY,   -- multilingual embeddings of the passage's word windows (index/multilingual.py)
+    model TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    vectors BLOB NOT NULL          -- float16, one row per window
+);
 """
 
 
@@ -216,6 +222,8 @@ class PassageIndex:
         self.document_store.delete_by_filter({"field": "meta.doc_id", "operator": "==", "value": doc_id})
         with self._tx() as db:
             db.execute("DELETE FROM sentence_vectors WHERE passage_id IN (SELECT id FROM passages WHERE doc_id = ?)", (doc_id,))
+            db.execute("DELETE FROM multilingual_windows WHERE passage_id IN (SELECT id FROM passages WHERE doc_id = ?)",
+                       (doc_id,))
             db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
             db.execute("DELETE FROM pages WHERE doc_id = ?", (doc_id,))
             if not keep_record:
@@ -303,6 +311,7 @@ class PassageIndex:
         """Forget cached passages and keyword index (another process or instance changed them)."""
         self._docs = None
         self._keyword = None
+        self._ml = None
 
     # -- passages and keyword index ---------------------------------------------------------
     def passages(self) -> dict[str, Document]:
@@ -321,6 +330,35 @@ class PassageIndex:
             f"SELECT passage_id, dim, vectors FROM sentence_vectors WHERE passage_id IN ({marks})", passage_ids
         ).fetchall()
         return {pid: np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32) for pid, dim, blob in rows}
+
+    # -- multilingual vectors (a second, cross-language dense retriever) -----------------------
+    def missing_multilingual(self, model: str) -> list[str]:
+        """Passages without multilingual vectors of ``model`` (new ones, or an index built before)."""
+        rows = self._db.execute(
+            "SELECT id FROM passages WHERE id NOT IN (SELECT passage_id FROM multilingual_windows WHERE model = ?) "
+            "ORDER BY doc_id, idx", (model,)).fetchall()
+        return [r[0] for r in rows]
+
+    def write_multilingual(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Store each passage's window vectors (rows x dim)."""
+        with self._tx() as db:
+            db.executemany("INSERT OR REPLACE INTO multilingual_windows(passage_id, model, dim, vectors) VALUES (?,?,?,?)",
+                           [(pid, model, int(v.shape[1]), np.asarray(v, dtype=np.float16).tobytes())
+                            for pid, v in vectors.items()])
+        self._ml = None
+
+    def multilingual_matrix(self, model: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(passage ids, float32 matrix of all window vectors, the passage position of each row)."""
+        if getattr(self, "_ml", None) is None or self._ml[0] != model:
+            rows = self._db.execute(
+                "SELECT m.passage_id, m.dim, m.vectors FROM multilingual_windows m JOIN passages p ON p.id = m.passage_id "
+                "WHERE m.model = ? ORDER BY p.doc_id, p.idx", (model,)).fetchall()
+            ids = [r[0] for r in rows]
+            blocks = [np.frombuffer(r[2], dtype=np.float16).reshape(-1, r[1]) for r in rows]
+            matrix = np.vstack(blocks).astype(np.float32) if blocks else np.zeros((0, 1), dtype=np.float32)
+            owner = np.repeat(np.arange(len(blocks)), [len(b) for b in blocks]) if blocks else np.zeros(0, dtype=int)
+            self._ml = (model, ids, matrix, owner)
+        return self._ml[1], self._ml[2], self._ml[3]
 
     def page_text(self, doc_id: str, page: int) -> str | None:
         """Cleaned text of one page (None when the page has no text or does not exist)."""

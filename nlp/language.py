@@ -7,6 +7,7 @@ when the manifest gave none.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import lru_cache
 from typing import Any
 
 from haystack import Document, component
@@ -24,6 +25,29 @@ def detect_language(text: str) -> str:
         return detect(text)
     except LangDetectException:
         return ""
+
+
+@lru_cache(maxsize=2)
+def english_words(max_logprob: float = -18.0) -> frozenset[str]:
+    """English word forms: spaCy lookups (lemmas, words more frequent than ``max_logprob``) and
+    stop words. -18 takes in rare words (and some foreign ones); -14 only common ones."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from ingest.clean import _known_words
+
+    from .organisations import common_words
+
+    return _known_words() | common_words(max_logprob) | frozenset(STOP_WORDS)
+
+
+def question_language(question: str) -> str:
+    """A question's language. Short questions are hard for langdetect, so a question whose
+    lower-case words are all English words (names and acronyms aside) counts as English."""
+    words = [w.strip("?.,;:!()\"'") for w in question.split()]
+    words = [w for w in words if w.isalpha() and w.islower()]
+    if words and all(w in english_words(-14.0) for w in words):
+        return "en"
+    return detect_language(question)
 
 
 @component

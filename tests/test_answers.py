@@ -66,14 +66,17 @@ def test_term_overlap_matches_related_word_forms():
     assert term_overlap(terms, "In South Moravia the DIGIMAT Hub is a delivery mechanism") == pytest.approx(0.75)
 
 
-@pytest.mark.parametrize("weights, alone", [((1.0, 1e-6), "keyword"), ((1e-6, 1.0), "dense")])
-def test_fusion_weights_are_keyword_then_dense(asker, weights, alone):
+@pytest.mark.parametrize("weights, alone", [((1.0, 1e-6), "keyword"), ((1e-6, 1.0), "dense"),
+                                            ((1.0, 1e-6, 1e-6), "keyword"), ((1e-6, 1.0, 1e-6), "dense"),
+                                            ((1e-6, 1e-6, 1.0), "multilingual")])
+def test_fusion_weights_are_keyword_then_dense_then_multilingual(asker, weights, alone):
     from index.retrieval import HybridRetriever
 
-    retriever = HybridRetriever(asker.index, weights=weights)
+    retriever = HybridRetriever(asker.index, weights=weights, expand=False, cross_only=False, expansion_weight=0.0)
     question = "Which organisation coordinates the Digital Innovation Hub in Lithuania?"
     fused = [d.id for d in retriever.retrieve(question, top_k=5)[0]]
-    single = retriever.retrieve_keyword if alone == "keyword" else retriever.retrieve_dense
+    single = {"keyword": retriever.retrieve_keyword, "dense": retriever.retrieve_dense,
+              "multilingual": retriever.retrieve_multilingual}[alone]
     assert fused == [d.id for d in single(question, top_k=5)]
 
 
@@ -86,11 +89,13 @@ def test_fast_filter_masks_agree_with_haystack_filter_evaluation(asker):
     keyword = HybridRetriever(asker.index)
     keyword.warm_up()
     component = keyword._pipeline.get_component("keyword")
+    from index.keyword import FilterMasks
+
     for criteria in ({"region": "Lubelskie"}, {"doc_type": "report,edp"}, {"tag": "support.cluster,domain.tourism"},
                      {"country": "PL", "tag": "process.edp"}):
         f = asker.index.resolve_filters(**criteria)
         expected = np.array([document_matches_filter(f, component.documents[i]) for i in component.index.ids])
-        fast = component._fast_mask(f)
+        fast = FilterMasks(component.index.ids, component.documents).fast(f)
         assert fast is not None and expected.any() and (fast == expected).all(), criteria
 
 

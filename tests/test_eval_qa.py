@@ -2,6 +2,7 @@
 page, in the real extracted text), and the whole eval on a tiny gold subset."""
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -33,7 +34,8 @@ def test_ndcg_discounts_by_log2_of_the_position_against_the_ideal_ranking():
 
 
 def test_score_averages_over_questions():
-    results = [QuestionResult("a", "ris3", "en", [True], 1), QuestionResult("b", "ris3", "en", [False, True], 1)]
+    results = [QuestionResult("a", "ris3", "en", "en->en", [True], 1),
+               QuestionResult("b", "ris3", "en", "de->en", [False, True], 1)]
     s = score(results, [1, 2])
     assert s["hit@1"] == 0.5 and s["hit@2"] == 1.0 and s["mrr"] == 0.75 and s["questions"] == 2
 
@@ -97,3 +99,14 @@ def test_eval_runs_end_to_end_on_a_tiny_gold_subset(built_index, tmp_path):
     assert set(answer_mode["by"]["doc_type"]) <= {"report", "ris3", "edp", "op-operations", "guide"}
     # the hybrid's own passages answer most of these: a broken pipeline would score near 0
     assert result["modes"]["hybrid"]["hit@5"] >= 0.5
+
+
+def test_crosslingual_gold_asks_in_one_language_about_text_in_another():
+    from eval.qa import breakdown, load_gold
+
+    gold = load_gold(Path(__file__).resolve().parent.parent / "eval" / "gold" / "qa-crosslingual.jsonl")
+    assert len(gold) >= 30 and all(q.question_language != q.language for q in gold)
+    pairs = {q.pair for q in gold}
+    assert {"en->de", "de->en", "fr->en"} <= pairs
+    results = [QuestionResult(q.id, q.doc_type, q.language, q.pair, [True], 1) for q in gold]
+    assert set(breakdown(results, [5])["pair"]) == pairs

@@ -60,11 +60,14 @@ def _show_turn(i: int, question: str, answer: Answer | str, catalogue: HubCatalo
             st.markdown(answer.text)
         else:
             st.info(answer.text)
+        if answer.language_note:
+            st.caption(":material/translate: " + answer.language_note)
         metas = {p.id: p for p in answer.passages}
         for c in answer.citations:
             passage = metas.get(c.passage_id)
             meta = passage.meta if passage else {}
-            label = f"[{c.n}] {c.title} — {region_label(c.region) or c.country}, {page_label(meta, c.page)}"
+            label = (f"[{c.n}] {c.title} — {region_label(c.region) or c.country}, {page_label(meta, c.page)}"
+                     + (f" [{c.language}]" if c.language else ""))
             with st.expander(label):
                 if passage is not None:
                     st.markdown(marked(passage.content or "", *c.span))

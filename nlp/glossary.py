@@ -1,0 +1,124 @@
+"""Cross-language query expansion from curated vocabulary: the cohesion-policy glossary
+(``lexicon/glossary.jsonl``: beneficiary / Begünstigter / bénéficiaire ...) and the tagging
+lexicon's concepts with their variants in every language (``lexicon/terms.jsonl``: living lab /
+Reallabor / laboratoire vivant ...).
+
+A query term matches a glossary form when their Snowball stems agree word by word, each side
+stemmed in its own language (so "trade fairs" matches "trade fair" and "Radwege" matches
+"Radweg"). Every form of a matched entry in the *other* languages is added to the keyword query,
+so that an English question reaches a German passage by its German words, and the other way
+round. Expansion feeds only the keyword retriever; the dense retrievers see the question as asked.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+GLOSSARY_FILE = Path(__file__).parent / "lexicon" / "glossary.jsonl"
+# Snowball stemmers (PyStemmer) for the lexicon's languages; others are matched unstemmed.
+STEMMERS = {"en": "english", "de": "german", "fr": "french", "it": "italian", "es": "spanish", "pt": "portuguese",
+            "nl": "dutch", "lt": "lithuanian", "ro": "romanian", "sv": "swedish", "fi": "finnish", "el": "greek",
+            "hu": "hungarian", "da": "danish"}
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.U)
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+@lru_cache(maxsize=32)
+def stemmer(lang: str):
+    import Stemmer
+
+    name = STEMMERS.get(lang)
+    return Stemmer.Stemmer(name) if name else None
+
+
+def stems(text: str, lang: str) -> tuple[str, ...]:
+    """Lower-case words of ``text`` stemmed in ``lang`` (compared without accents)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    s = stemmer(lang)
+    return tuple(fold(x) for x in (s.stemWords(words) if s else words))
+
+
+@dataclass(frozen=True)
+class Entry:
+    forms: dict[str, tuple[str, ...]]  # language -> forms
+    source: str  # "glossary" or a lexicon concept id
+
+
+@dataclass
+class Expansion:
+    query: str
+    matched: list[tuple[str, str]] = field(default_factory=list)  # (query words, entry's English label)
+    added: list[str] = field(default_factory=list)  # forms added to the keyword query
+
+    @property
+    def text(self) -> str:
+        return " ".join([self.query, *self.added])
+
+
+@lru_cache(maxsize=2)
+def load_glossary(path: Path = GLOSSARY_FILE) -> tuple[str, tuple[Entry, ...]]:
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    entries = tuple(Entry({lang: tuple(forms) for lang, forms in row.items()}, "glossary") for row in lines[1:])
+    return lines[0]["glossary_version"], entries
+
+
+@lru_cache(maxsize=2)
+def _entries(include_lexicon: bool = True) -> tuple[Entry, ...]:
+    entries = list(load_glossary()[1])
+    if include_lexicon:
+        from .tagging import load_lexicon
+
+        entries += [Entry({lang: tuple(v) for lang, v in c.variants.items()}, c.id) for c in load_lexicon()[1]]
+    return tuple(entries)
+
+
+@lru_cache(maxsize=2)
+def _index(include_lexicon: bool = True) -> dict[str, dict[tuple[str, ...], set[int]]]:
+    """language -> stemmed form -> entry numbers."""
+    out: dict[str, dict[tuple[str, ...], set[int]]] = {}
+    for i, e in enumerate(_entries(include_lexicon)):
+        for lang, forms in e.forms.items():
+            for f in forms:
+                key = stems(f, lang)
+                if key:
+                    out.setdefault(lang, {}).setdefault(key, set()).add(i)
+    return out
+
+
+def expand_query(query: str, languages: frozenset[str] | None = None, max_added: int = 40,
+                 include_lexicon: bool = True) -> Expansion:
+    """The query with the other-language forms of every glossary or lexicon entry it names;
+    ``languages``: add forms of these languages only (those of the indexed passages)."""
+    index = _index(include_lexicon)
+    entries = _entries(include_lexicon)
+    result = Expansion(query)
+    hits: dict[int, tuple[str, str]] = {}  # entry -> (language matched, words)
+    words = _WORD.findall(query)
+    for lang, forms in index.items():
+        q = stems(query, lang)
+        longest = max((len(k) for k in forms), default=0)
+        for n in range(min(longest, len(q)), 0, -1):
+            for start in range(len(q) - n + 1):
+                for e in forms.get(q[start:start + n], ()):
+                    hits.setdefault(e, (lang, " ".join(words[start:start + n])))
+    seen = {fold(w) for w in words}
+    for e, (lang, text) in hits.items():
+        entry = entries[e]
+        label = (entry.forms.get("en") or next(iter(entry.forms.values())))[0]
+        result.matched.append((text, label))
+        for other, forms in entry.forms.items():
+            if other == lang or (languages is not None and other not in languages):
+                continue
+            for f in forms:
+                if fold(f) not in seen and len(result.added) < max_added:
+                    result.added.append(f)
+                    seen.add(fold(f))
+    return result
