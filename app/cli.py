@@ -201,9 +201,11 @@ def eval_tags(gold: Path | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, as_json: bool) -> None:
     """Retrieval and answer quality on the gold questions: hit@k, MRR, nDCG@10, answers that
-    contain a gold phrase, no-answer accuracy; by document type and language. Compares
-    ris3-miner with BM25 alone, dense alone and a default Haystack pipeline ('vanilla', built on
-    first use). Needs the indexed corpus ('ris3 ingest'); written to eval/results/qa-<date>.json."""
+    contain a gold phrase, no-answer accuracy; by document type, language and language pair
+    (question -> text). Compares ris3-miner with each of its retrievers alone and a default
+    Haystack pipeline ('vanilla', built on first use). The cross-lingual set:
+    --gold eval/gold/qa-crosslingual.jsonl. Needs the indexed corpus ('ris3 ingest'); written to
+    eval/results/qa-<date>.json (qa-crosslingual-<date>.json for that set)."""
     from eval.qa import DEFAULT_MODES, GOLD, run, table, write
 
     try:

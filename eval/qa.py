@@ -276,7 +276,8 @@ def _fused_retriever(index, mode: str):
 
 def write(result: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = "qa" if result.get("gold") == GOLD.name else "qa-" + Path(result.get("gold", "gold")).stem
+    gold = Path(result.get("gold", "gold")).stem
+    stem = "qa" if result.get("gold") == GOLD.name else gold if gold.startswith("qa") else "qa-" + gold
     path = RESULTS / f"{stem}-{result['date']}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return path
