@@ -682,7 +682,7 @@ def render_answer(answer, catalogue=None) -> str:
     metas = {p.id: p.meta for p in answer.passages}
     lines = [answer.text, ""]
     if answer.language_note:
-        lines[1:1] = [f"({answer.language_note})", ""]
+        lines += [f"({answer.language_note})", ""]
     if answer.citations:
         lines.append("Citations:")
         for c in answer.citations:
@@ -693,8 +693,9 @@ def render_answer(answer, catalogue=None) -> str:
     for rank, p in enumerate(answer.passages, start=1):
         m = p.meta
         snippet = " ".join((p.content or "").split())[:160]
+        lang = m.get("passage_language") or m.get("language", "")
         lines.append(f"  {rank}. {m.get('title', '')} ({m.get('doc_type', '')}, {region_label(m.get('region', ''))}), "
-                     f"{page_label(m)}: {snippet}...")
+                     f"{page_label(m)}{f' [{lang}]' if lang else ''}: {snippet}...")
         hubs = catalogue.hubs_in_passage(p) if catalogue is not None else []
         if hubs:
             lines.append("     hubs in the DIH catalogue: " + "; ".join(f"{h.name} ({h.id})" for h in hubs)
