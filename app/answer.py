@@ -157,7 +157,9 @@ class _Candidate:
 class AnswerBuilder:
     """:param embed: texts -> L2-normalised embeddings (the retriever's model).
     :param threshold: minimum score of the best sentence for an answer.
-    :param max_sentences: answer length limit."""
+    :param max_sentences: answer length limit.
+    :param idf: lower-case word -> BM25 idf in the corpus (0 when unknown; the keyword index
+        looks the word up under its stem in each indexed language)."""
 
     def __init__(self, embed: Callable[[list[str]], np.ndarray], threshold: float = 0.5,
                  max_sentences: int = 4, passages_read: int = 6, min_words: int = 5, max_words: int = 90,
@@ -339,7 +341,7 @@ def unknown_names(question: str, idf: Callable[[str], float]) -> list[str]:
         if i == 0 or len(w) < 4 or not w[0].isupper() or not w.replace("-", "").replace("'", "").isalpha():
             continue
         parts = [p for p in re.split(r"[-']", w) if len(p) > 1]
-        if parts and all(idf(_stemmer().stemWord(p.lower())) == 0 for p in parts):
+        if parts and all(idf(p.lower()) == 0 for p in parts):
             names.append(w)
     if names and detect_language(question) != "en":
         return []
@@ -359,7 +361,7 @@ def content_terms(text: str, idf: Callable[[str], float] | None = None) -> dict[
         stem = _stemmer().stemWord(w.lower())
         special = (w.isupper() and len(w) > 1) or any(ch.isdigit() for ch in w) or (i > 0 and w[0].isupper())
         if idf:
-            weight = idf(stem) or 3.0  # a term the corpus does not know counts as rare
+            weight = idf(w.lower()) or 3.0  # a term the corpus does not know counts as rare
         else:
             weight = 2.0 if special else 1.0
         out[stem] = max(out.get(stem, 0.0), weight)

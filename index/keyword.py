@@ -1,21 +1,61 @@
-"""BM25 keyword index (bm25s + Snowball stemming) and its Haystack retriever component."""
+"""BM25 keyword index (bm25s) with per-language Snowball stemming, and its Haystack retriever.
+
+Each passage is tokenised, stripped of stop words and stemmed in its own detected language
+(``passage_language``: a German passage with the German Snowball stemmer, so "Begünstigten" and
+"Begünstigter" are one term). A query word is looked up under its stem in every language the
+index holds, taking the best of those alternatives (a structured query: the alternatives of one
+word never add up), so "Sepsis" in an English question finds the German "Sepsis" whose German
+stem differs from the English one. Queries can carry extra groups of alternatives (translations
+from the glossary or the vocabulary vectors), scored the same way: the best alternative of a
+group counts, and groups add up.
+"""
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 from haystack import Document, component
 from haystack.utils.filters import document_matches_filter
 
 IDS_FILE = "passage_ids.json"
+SCHEME_FILE = "scheme.json"
+SCHEME = "per-language-snowball-1"  # how passages are tokenised; another means rebuilding
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
+_STOPWORDS = {"en": "STOPWORDS_EN", "de": "STOPWORDS_GERMAN", "fr": "STOPWORDS_FRENCH", "it": "STOPWORDS_ITALIAN",
+              "es": "STOPWORDS_SPANISH", "pt": "STOPWORDS_PORTUGUESE", "nl": "STOPWORDS_DUTCH",
+              "sv": "STOPWORDS_SWEDISH", "da": "STOPWORDS_DANISH", "no": "STOPWORDS_NORWEGIAN"}
+
+# An alternative is a tuple of stemmed tokens (one word, or the words of a phrase); a group is the
+# alternatives of one query word or concept.
+Group = tuple[tuple[str, ...], ...]
 
 
-def _stemmer():
-    import Stemmer
+def passage_language(doc: Document) -> str:
+    return doc.meta.get("passage_language") or doc.meta.get("language") or "en"
 
-    return Stemmer.Stemmer("english")
+
+@lru_cache(maxsize=32)
+def stopwords(lang: str) -> frozenset[str]:
+    """bm25s's stop words of a language (none for languages it has no list for)."""
+    import bm25s.stopwords
+
+    name = _STOPWORDS.get(lang)
+    return frozenset(getattr(bm25s.stopwords, name)) if name else frozenset()
+
+
+def analyse(text: str, lang: str) -> list[str]:
+    """Index terms of a text in ``lang``: lower-case words of 2+ characters, not stop words of
+    ``lang``, stemmed with its Snowball stemmer (kept as they are for a language without one)."""
+    from nlp.glossary import stemmer
+
+    stop = stopwords(lang)
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
+    s = stemmer(lang)
+    return s.stemWords(words) if s else words
 
 
 def keyword_text(doc: Document) -> str:
@@ -28,79 +68,152 @@ def keyword_text(doc: Document) -> str:
 
 
 class KeywordIndex:
-    """A bm25s index over passages, saved in ``folder`` with the passage ids in index order."""
+    """A bm25s index over passages, saved in ``folder`` with the passage ids in index order and
+    the languages its passages were stemmed in."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self._bm25 = None
         self._ids: list[str] = []
-        self._stem = None
+        self._languages: tuple[str, ...] = ("en",)
         self._df: np.ndarray | None = None
 
     @property
     def ids(self) -> list[str]:
         return self._ids
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The passage languages of the index (each stemmed with its own stemmer)."""
+        return self._languages
+
     def build(self, documents: list[Document]) -> None:
         import bm25s
 
-        self._stem = self._stem or _stemmer()
         self._ids = [d.id for d in documents]
+        self._languages = tuple(sorted({passage_language(d) for d in documents})) or ("en",)
         bm25 = bm25s.BM25()
         if documents:
-            tokens = bm25s.tokenize([keyword_text(d) for d in documents], stopwords="en", stemmer=self._stem, show_progress=False)
-            bm25.index(tokens, show_progress=False)
+            corpus = [analyse(keyword_text(d), passage_language(d)) for d in documents]
+            bm25.index([c or [""] for c in corpus], show_progress=False)
         self._bm25 = bm25
         self._df = None
         self.folder.mkdir(parents=True, exist_ok=True)
         if documents:
             bm25.save(str(self.folder), show_progress=False)
-        tmp = self.folder / (IDS_FILE + ".tmp")
-        tmp.write_text(json.dumps(self._ids))
-        tmp.replace(self.folder / IDS_FILE)
+        for name, value in ((SCHEME_FILE, {"scheme": SCHEME, "languages": list(self._languages)}), (IDS_FILE, self._ids)):
+            tmp = self.folder / (name + ".tmp")
+            tmp.write_text(json.dumps(value))
+            tmp.replace(self.folder / name)
 
     def load(self) -> bool:
+        """Load the saved index; False when there is none or it was built another way (then the
+        caller rebuilds it)."""
         import bm25s
 
-        ids_file = self.folder / IDS_FILE
-        if not ids_file.exists():
+        ids_file, scheme_file = self.folder / IDS_FILE, self.folder / SCHEME_FILE
+        if not ids_file.exists() or not scheme_file.exists():
+            return False
+        scheme = json.loads(scheme_file.read_text())
+        if scheme.get("scheme") != SCHEME:
             return False
         self._ids = json.loads(ids_file.read_text())
-        self._stem = _stemmer()
+        self._languages = tuple(scheme.get("languages") or ("en",))
         self._bm25 = bm25s.BM25.load(str(self.folder), show_progress=False) if self._ids else None
         self._df = None
         return True
 
-    def idf(self, stem: str) -> float:
-        """BM25 inverse document frequency of a stemmed, lower-case term (0 when unknown)."""
+    # -- query side --------------------------------------------------------------------------
+    def word_group(self, word: str) -> Group:
+        """One query word's alternatives: its stem in each language of the index."""
+        from nlp.glossary import stemmer
+
+        w = word.lower()
+        return tuple(sorted({(s.stemWord(w) if (s := stemmer(lang)) else w,) for lang in self._languages}))
+
+    def query_groups(self, query: str, language: str | None = None) -> list[Group]:
+        """A query's word groups, without the stop words of its ``language`` (English by default)."""
+        stop = stopwords(language or "en")
+        words = dict.fromkeys(w for w in _TOKEN.findall(query.lower()) if w not in stop)
+        return list(dict.fromkeys(self.word_group(w) for w in words))
+
+    @staticmethod
+    def form_group(forms: Iterable[tuple[str, str]]) -> Group:
+        """Alternatives from (word or phrase, language) pairs: a translation's words stemmed in
+        the translation's language."""
+        out = {tuple(analyse(text, lang)) for text, lang in forms}
+        return tuple(sorted(a for a in out if a))
+
+    def idf(self, word: str) -> float:
+        """BM25 inverse document frequency of a lower-case word: the largest over its stems in
+        the index's languages (0 when the index does not know it)."""
         if self._bm25 is None or not self._ids:
             return 0.0
         if self._df is None:
             self._df = np.diff(self._bm25.scores["indptr"])
-        i = self._bm25.vocab_dict.get(stem)
-        if i is None or i >= len(self._df):
-            return 0.0
-        n, df = len(self._ids), int(self._df[i])
-        return float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
+        best = 0.0
+        for (stem,) in self.word_group(word):
+            i = self._bm25.vocab_dict.get(stem)
+            if i is None or i >= len(self._df):
+                continue
+            n, df = len(self._ids), int(self._df[i])
+            best = max(best, float(np.log((n - df + 0.5) / (df + 0.5) + 1.0)))
+        return best
 
-    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(row, score) pairs, best first; rows index ``ids``. Empty when nothing matches."""
-        import bm25s
+    def _term_scores(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(rows, BM25 scores) of the passages holding a term (bm25s's precomputed column)."""
+        i = self._bm25.vocab_dict.get(token)
+        if i is None or not token:
+            return None
+        sc = self._bm25.scores
+        lo, hi = sc["indptr"][i], sc["indptr"][i + 1]
+        return sc["indices"][lo:hi], sc["data"][lo:hi]
 
+    def scores(self, groups: Sequence[Group]) -> np.ndarray:
+        """Every passage's score: the sum over groups of the group's best alternative, an
+        alternative scoring the sum of its terms' BM25 scores."""
+        total = np.zeros(len(self._ids), dtype=np.float32)
         if self._bm25 is None or not self._ids:
+            return total
+        for group in groups:
+            best = None
+            for alternative in group:
+                alt = None
+                for token in alternative:
+                    hit = self._term_scores(token)
+                    if hit is None:
+                        continue
+                    alt = np.zeros(len(self._ids), dtype=np.float32) if alt is None else alt
+                    alt[hit[0]] += hit[1]  # a term's rows are distinct
+                if alt is not None:
+                    best = alt if best is None else np.maximum(best, alt)
+            if best is not None:
+                total += best
+        return total
+
+    def search_groups(self, groups: Sequence[Group], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(row, score) pairs of a structured query, best first; rows index ``ids``."""
+        if self._bm25 is None or not self._ids or not groups:
             return []
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stem, show_progress=False, allow_empty=True)
-        if not any(tokens.ids[0]) and not tokens.ids[0]:
-            return []
+        scores = self.scores(groups)
+        if mask is not None:
+            scores = scores * mask
         k = min(k, len(self._ids))
-        rows, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(int(r), float(scores[r])) for r in best if scores[r] > 0]
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None, language: str | None = None) -> list[tuple[int, float]]:
+        """(row, score) pairs, best first; rows index ``ids``. Empty when nothing matches."""
+        return self.search_groups(self.query_groups(query, language), k, mask)
 
 
 @component
 class KeywordRetriever:
     """Haystack retriever over a :class:`KeywordIndex`. ``documents`` maps passage id to the
-    passage Document returned (with BM25 score)."""
+    passage Document returned (with BM25 score). ``language``: the query's (for its stop words);
+    ``groups``: extra groups of alternatives (translations: :meth:`KeywordIndex.form_group`)
+    scored with the query's words."""
 
     def __init__(self, index: KeywordIndex, documents: dict[str, Document], top_k: int = 10):
         if top_k <= 0:
@@ -111,7 +224,8 @@ class KeywordRetriever:
         self._masks: FilterMasks | None = None
 
     @component.output_types(documents=list[Document])
-    def run(self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None) -> dict[str, Any]:
+    def run(self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None,
+            language: str | None = None, groups: list[Group] | None = None) -> dict[str, Any]:
         k = top_k or self.top_k
         mask = None
         if filters:
@@ -121,11 +235,12 @@ class KeywordRetriever:
             if not mask.any():
                 return {"documents": []}
         out = []
-        for row, score in self.index.search(query, k, mask):
+        query_groups = self.index.query_groups(query, language)
+        query_groups += [g for g in (groups or []) if g and g not in query_groups]
+        for row, score in self.index.search_groups(query_groups, k, mask):
             doc = self.documents[self.index.ids[row]]
             out.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=score))
         return {"documents": out}
-
 
 
 class FilterMasks:
