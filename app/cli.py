@@ -195,8 +195,9 @@ def eval_tags(gold: Path | None, as_json: bool) -> None:
               help="Gold questions JSONL (default: eval/gold/qa.jsonl).")
 @click.option("--mode", "modes", multiple=True,
               help="What to evaluate; repeat for several (default: bm25, dense, hybrid, hybrid+answer, vanilla): "
-                   "also multilingual, bm25+expansion, and fused:K,D,M[,expand] (fusion weights of keyword, dense "
-                   "and multilingual retrieval, keyword query expanded or not).")
+                   "also multilingual, bm25+glossary, bm25+translation (the keyword ranking with the question's "
+                   "translations), and fused:K,D,M[,all][,glossary|,plain] (fusion weights of keyword, dense and "
+                   "multilingual retrieval; what joins the keyword query).")
 @click.option("--k", "ks", default="1,3,5,10", show_default=True, help="Cut-offs for hit@k, comma-separated.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, as_json: bool) -> None:

@@ -9,7 +9,8 @@ Each stage runs in its own process so that its peak memory is its own:
 2. ``query``: warm latency p50/p95 of ``Asker.ask`` (retrieval and answer) over the gold
    questions, without and with filters, and the query process's peak RSS.
 3. ``scale``: the same at a synthetic 50k passages: the real passages replicated with their
-   vectors (no re-encoding), in a second index.
+   vectors (MiniLM, sentence and multilingual window vectors; no re-encoding), in a second
+   index. The vocabulary does not grow with copies, so the word vectors are the corpus's.
 4. ``startup``: the Streamlit server answering its health check, and the app's first script run
    (index and model loading) in a new process.
 
@@ -139,6 +140,8 @@ def build_scaled(source_home: Path, home: Path, target: int = SCALE_TARGET) -> i
             collection.add(ids=[pid + suffix for pid, *_ in part], embeddings=np.array([e for _, e, _, _ in part]),
                            metadatas=[m for _, _, m, _ in part], documents=[d for *_, d in part])
     sentence = src.sentence_vectors([p.id for p in passages])
+    windows = src._db.execute("SELECT passage_id, model, dim, vectors FROM multilingual_windows").fetchall()
+    words = src._db.execute("SELECT model, language, word, vector FROM word_vectors").fetchall()  # same texts, same words
     with dst._tx() as db:  # the SQLite record, copied with the same replication
         for r in range(copies):
             suffix = "" if r == 0 else f"~{r}"
@@ -147,6 +150,9 @@ def build_scaled(source_home: Path, home: Path, target: int = SCALE_TARGET) -> i
                              json.dumps(p.meta)) for p in passages])
             db.executemany("INSERT INTO sentence_vectors(passage_id, dim, vectors) VALUES (?,?,?)",
                            [(pid + suffix, int(v.shape[1]), v.astype(np.float16).tobytes()) for pid, v in sentence.items()])
+            db.executemany("INSERT INTO multilingual_windows(passage_id, model, dim, vectors) VALUES (?,?,?,?)",
+                           [(pid + suffix, model, dim, blob) for pid, model, dim, blob in windows])
+        db.executemany("INSERT INTO word_vectors(model, language, word, vector) VALUES (?,?,?,?)", words)
         for rec in src.documents():
             db.execute("INSERT INTO documents(doc_id, file, sha256, status, reason, meta, n_pages, n_passages, updated_at) "
                        "VALUES (?,?,?,?,?,?,?,?,?)", (rec.doc_id, rec.file, rec.sha256, rec.status, rec.reason,

@@ -12,11 +12,13 @@ gold pages. Modes, all over the same index:
   questions the corpus does not answer);
 - ``vanilla``: a default Haystack pipeline over the same page texts (``eval/vanilla.py``);
 - ``multilingual``: the multilingual dense retriever alone (``index/multilingual.py``);
-  ``bm25+expansion``: the keyword retriever with glossary/lexicon query expansion;
-- ``fused:K,D,M[,E][,expand][,all]``: a candidate fusion: reciprocal-rank weights of keyword, dense,
-  multilingual retrieval and (E) a second keyword ranking on the expanded query (weight 0 leaves
-  one out); ``expand``: the main keyword query itself is expanded;
-  ``all``: the multilingual retriever also returns passages in the question's own language.
+  ``bm25+glossary``: the keyword ranking on the question and the glossary/lexicon forms of the
+  concepts it names; ``bm25+translation``: the same with the vocabulary translations too
+  (``index/translation.py``), the keyword ranking as the hybrid pipeline runs it;
+- ``fused:K,D,M[,all][,glossary|,plain]``: a candidate fusion: reciprocal-rank weights of keyword,
+  dense and multilingual retrieval (weight 0 leaves one out); ``all``: the multilingual retriever
+  also returns passages in the question's own language; ``glossary``: no vocabulary translations
+  in the keyword query; ``plain``: no translations at all.
 
 Results are broken down by document type, document language and language pair (question
 language -> document language; ``question_language`` in the gold, English when absent).
@@ -37,7 +39,7 @@ from .metrics import hit_at_k, mean, ndcg_at_k, reciprocal_rank
 
 GOLD = Path(__file__).parent / "gold" / "qa.jsonl"
 RESULTS = Path(__file__).parent / "results"
-MODES = ("bm25", "dense", "hybrid", "hybrid+answer", "vanilla", "multilingual", "bm25+expansion")
+MODES = ("bm25", "dense", "hybrid", "hybrid+answer", "vanilla", "multilingual", "bm25+glossary", "bm25+translation")
 DEFAULT_MODES = ("bm25", "dense", "multilingual", "hybrid", "hybrid+answer", "vanilla")
 DEFAULT_KS = (1, 3, 5, 10)
 DEPTH = 10  # results retrieved per question (MRR and nDCG are computed at this depth)
@@ -191,14 +193,14 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
                  "settings": settings.index.as_dict(), "questions": len(questions),
                  "answerable": len(answerable), "no_answer": len(no_answer), "ks": list(ks), "modes": {}}
     fused: dict[str, HybridRetriever] = {}
-    expanding = None
+    glossary_only = None
     for mode in modes:
         if mode not in MODES and not mode.startswith("fused:"):
-            raise ValueError(f"unknown mode {mode!r}; use {', '.join(MODES)} or fused:K,D,M[,expand]")
+            raise ValueError(f"unknown mode {mode!r}; use {', '.join(MODES)} or fused:K,D,M[,options]")
         if mode.startswith("fused:"):
             fused[mode] = _fused_retriever(index, mode)
-        if mode == "bm25+expansion" and expanding is None:
-            expanding = HybridRetriever(index, expand=True)
+        if mode == "bm25+glossary" and glossary_only is None:
+            glossary_only = HybridRetriever(index, translations=("glossary",))
         universe = ours
         if mode == "vanilla":
             from .vanilla import VanillaBaseline
@@ -224,8 +226,10 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
                 found = _candidates_from_passages(retriever.retrieve(q.question, top_k=DEPTH)[0])
             elif mode == "multilingual":
                 found = _candidates_from_passages(retriever.retrieve_multilingual(q.question, top_k=DEPTH))
-            elif mode == "bm25+expansion":
-                found = _candidates_from_passages(expanding.retrieve_keyword(q.question, top_k=DEPTH))
+            elif mode == "bm25+glossary":
+                found = _candidates_from_passages(glossary_only.retrieve_keyword(q.question, top_k=DEPTH, translated=True))
+            elif mode == "bm25+translation":
+                found = _candidates_from_passages(retriever.retrieve_keyword(q.question, top_k=DEPTH, translated=True))
             elif mode in fused:
                 found = _candidates_from_passages(fused[mode].retrieve(q.question, top_k=DEPTH)[0])
             elif mode == "hybrid+answer":
@@ -256,22 +260,19 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
 
 
 def _fused_retriever(index, mode: str):
-    from index.retrieval import HybridRetriever
+    from index.retrieval import TRANSLATIONS, HybridRetriever
 
     parts = mode.split(":", 1)[1].split(",")
     numbers = [x for x in parts if x.replace(".", "", 1).isdigit()]
-    try:
-        weights = tuple(float(x) for x in numbers)
-    except ValueError as exc:
-        raise ValueError(f"bad fused mode {mode!r}: use fused:K,D,M[,E][,expand][,all]") from exc
-    if len(weights) not in (3, 4) or any(w < 0 for w in weights) or not any(weights):
-        raise ValueError(f"bad fused mode {mode!r}: three or four non-negative weights, not all zero")
+    weights = tuple(float(x) for x in numbers)
+    if len(weights) != 3 or not any(weights):
+        raise ValueError(f"bad fused mode {mode!r}: use fused:K,D,M[,all][,glossary|,plain] (three weights, not all zero)")
     flags = set(parts) - set(numbers)
-    unknown = flags - {"expand", "all"}
+    unknown = flags - {"all", "glossary", "plain"}
     if unknown:
-        raise ValueError(f"bad fused mode {mode!r}: unknown option(s) {', '.join(sorted(unknown))} (expand, all)")
-    return HybridRetriever(index, weights=weights[:3], expand="expand" in flags, cross_only="all" not in flags,
-                           expansion_weight=weights[3] if len(weights) == 4 else 0.0)
+        raise ValueError(f"bad fused mode {mode!r}: unknown option(s) {', '.join(sorted(unknown))} (all, glossary, plain)")
+    translations = () if "plain" in flags else ("glossary",) if "glossary" in flags else TRANSLATIONS
+    return HybridRetriever(index, weights=weights, cross_only="all" not in flags, translations=translations)
 
 
 def write(result: dict) -> Path:

@@ -26,6 +26,7 @@ from nlp.tagging import PassageTagger, document_profile, tagging_version
 
 from .settings import local_model_path
 from .multilingual import backfill_multilingual
+from .translation import backfill_vocabulary
 from .store import PassageIndex
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,8 @@ def _ingest(index: PassageIndex, paths: list[Path], *, workers: int, progress: b
     index.set_tagging_version(tagging_version(catalogue))
     with report.timed("multilingual"):  # new passages, or an index built before these vectors existed
         backfill_multilingual(index, progress=progress, notify=on_progress)
+    with report.timed("word_vectors"):  # the vocabulary questions are translated into (index/translation.py)
+        backfill_vocabulary(index, progress=progress, notify=on_progress)
     if report.changed or not (index.folder / "keyword").exists():
         with report.timed("keyword_index"):
             index.rebuild_keyword_index()

@@ -136,8 +136,11 @@ class MultilingualRetriever:
         documents = self.index.passages()
         if self._masks is None or self._masks.ids is not ids:
             self._masks = FilterMasks(ids, documents)
-        scores = np.full(len(ids), -1.0, dtype=np.float32)
-        np.maximum.at(scores, owner, matrix @ self.encoder.encode([query])[0])  # a passage scores by its best window
+        import torch
+
+        q = torch.from_numpy(self.encoder.encode([query])[0]).to(matrix.dtype)
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])  # rows are grouped by passage, in order
+        scores = np.maximum.reduceat((matrix @ q).float().numpy(), starts)  # a passage scores by its best window
         mask = self._masks.mask(filters) if filters else np.ones(len(ids), dtype=bool)
         if other_than:
             same = self._masks.fast({"field": "meta.passage_language", "operator": "==", "value": other_than})

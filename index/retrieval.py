@@ -1,32 +1,37 @@
-"""Hybrid retrieval as a Haystack pipeline, four rankings fused by reciprocal rank (Haystack's
-DocumentJoiner): BM25 keyword retrieval (0.7), dense retrieval with all-MiniLM-L6-v2 -> Chroma
-(0.3), multilingual dense retrieval over word windows (1.0; only passages in another language
-than the question's, and only when they match about as well as its own language's best:
-index/multilingual.py), and BM25 on the question expanded with the glossary's and lexicon's
-other-language terms (0.2; nlp/glossary.py). Chroma's scores are distances, so only ranks are
-fused, never raw scores. Weights chosen on the two gold sets (eval/gold/qa.jsonl and
-qa-crosslingual.jsonl): README, cross-lingual search."""
+"""Hybrid retrieval as a Haystack pipeline, three rankings fused by reciprocal rank (Haystack's
+DocumentJoiner):
+
+- keyword (1.0): BM25 over per-language stems, on the question's words in every language of the
+  index plus their translations (the glossary's and lexicon's other-language forms, and the
+  nearest indexed words by multilingual vector: index/translation.py), each word a group of
+  alternatives (index/keyword.py);
+- dense (0.3): all-MiniLM-L6-v2 -> Chroma (English-only model);
+- multilingual (1.0): multilingual dense retrieval over word windows, only passages in another
+  language than the question's and only when they match about as well as its own language's
+  best (index/multilingual.py).
+
+Chroma's scores are distances, so only ranks are fused, never raw scores. Weights chosen on the
+two gold sets (eval/gold/qa.jsonl and qa-crosslingual.jsonl): README, cross-lingual search."""
 from __future__ import annotations
 
 from typing import Any
 
 from haystack import Document, Pipeline, component
 
-from .keyword import KeywordRetriever
+from .keyword import Group, KeywordRetriever
 from .settings import local_model_path
 from .store import PassageIndex
 
 
-KEYWORD_WEIGHT, DENSE_WEIGHT, MULTILINGUAL_WEIGHT = 0.7, 0.3, 1.0
-EXPAND_QUERIES = False  # expand the main keyword query itself (measured worse than a separate list)
-EXPANSION_WEIGHT = 0.2  # weight of a second keyword ranking, on the glossary/lexicon-expanded query (nlp/glossary.py)
+KEYWORD_WEIGHT, DENSE_WEIGHT, MULTILINGUAL_WEIGHT = 1.0, 0.3, 1.0
+TRANSLATIONS = ("glossary", "vocabulary")  # what joins the keyword query: glossary/lexicon forms, vocabulary translations
 MULTILINGUAL_CROSS_ONLY = True  # the multilingual retriever returns only passages in another language than the question's
 
 
 @component
 class RankFusion:
     """Reciprocal rank fusion (Haystack's DocumentJoiner) of named rankings in a fixed order:
-    keyword, dense, multilingual, expanded keyword. A variadic joiner socket receives its lists in
+    keyword, dense, multilingual. A variadic joiner socket receives its lists in
     execution order, which changes with the pipeline's shape, and the weights follow list order;
     named inputs keep each weight on its retriever."""
 
@@ -37,27 +42,33 @@ class RankFusion:
 
     @component.output_types(documents=list[Document])
     def run(self, keyword: list[Document], dense: list[Document], multilingual: list[Document] | None = None,
-            expanded: list[Document] | None = None, top_k: int | None = None) -> dict[str, Any]:
-        lists = [keyword, dense] + [x for x in (multilingual, expanded) if x is not None]
+            top_k: int | None = None) -> dict[str, Any]:
+        lists = [keyword, dense] + ([multilingual] if multilingual is not None else [])
         return self.joiner.run(documents=lists, top_k=top_k)
 
 
 class HybridRetriever:
     """:param candidates: how many passages each retriever contributes before fusion.
     :param weights: (keyword, dense, multilingual) weights of the reciprocal rank fusion; a zero
-    weight leaves that retriever out of the pipeline."""
+        multilingual weight leaves that retriever out of the pipeline.
+    :param translations: what joins the question in the keyword ranking: ``"glossary"`` (the
+        glossary's and lexicon's other-language forms), ``"vocabulary"`` (nearest indexed words
+        by multilingual vector); empty for the question's own words only.
+    :param cross_only: the multilingual retriever returns only passages in another language."""
 
     def __init__(self, index: PassageIndex, candidates: int = 30,
                  weights: tuple[float, ...] = (KEYWORD_WEIGHT, DENSE_WEIGHT, MULTILINGUAL_WEIGHT),
-                 expand: bool = EXPAND_QUERIES, cross_only: bool = MULTILINGUAL_CROSS_ONLY,
-                 expansion_weight: float = EXPANSION_WEIGHT):
+                 translations: tuple[str, ...] = TRANSLATIONS, cross_only: bool = MULTILINGUAL_CROSS_ONLY):
+        unknown = set(translations) - set(TRANSLATIONS)
+        if unknown:
+            raise ValueError(f"unknown translation source(s) {sorted(unknown)}; use {', '.join(TRANSLATIONS)}")
         self.index = index
-        self.expansion_weight = expansion_weight
+        self.translations = tuple(translations)
         self.cross_only = cross_only
-        self.expand = expand
-        self._languages: frozenset[str] | None = None
         self.candidates = candidates
         self.weights = tuple(weights) + (0.0,) * (3 - len(weights))
+        self._languages: frozenset[str] | None = None
+        self._translator = None
         self._pipeline: Pipeline | None = None
 
     def warm_up(self) -> None:
@@ -65,6 +76,9 @@ class HybridRetriever:
             return
         from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersTextEmbedder
         from haystack_integrations.components.retrievers.chroma import ChromaEmbeddingRetriever
+
+        from nlp.glossary import expand_query
+        from nlp.language import question_language
 
         p = Pipeline()
         p.add_component("text_embedder", SentenceTransformersTextEmbedder(
@@ -77,30 +91,21 @@ class HybridRetriever:
             from .multilingual import MultilingualRetriever
 
             p.add_component("multilingual", MultilingualRetriever(index=self.index, top_k=self.candidates))
-        if self.expansion_weight > 0:
-            p.add_component("expanded", KeywordRetriever(
-                index=self.index.keyword_index, documents=self.index.passages(), top_k=self.candidates))
         # tests/test_answers.py pins which weight goes to which retriever.
-        p.add_component("joiner", RankFusion(weights=list(self._active_weights())))
+        p.add_component("joiner", RankFusion(weights=list(self.weights[:2]) + ([self.weights[2]] if self.weights[2] > 0 else [])))
         p.connect("keyword.documents", "joiner.keyword")
         p.connect("dense.documents", "joiner.dense")
         if self.weights[2] > 0:
             p.connect("multilingual.documents", "joiner.multilingual")
-        if self.expansion_weight > 0:
-            p.connect("expanded.documents", "joiner.expanded")
         p.warm_up()
-        if self.expand or self.expansion_weight > 0:
-            from nlp.glossary import expand_query
-            from nlp.language import question_language
+        expand_query("warm up")  # builds the stemmed glossary once
+        question_language("warm up")  # loads the word lists
+        if "vocabulary" in self.translations:
+            from .translation import QueryTranslator
 
-            expand_query("warm up")  # builds the stemmed glossary once
-            question_language("warm up")  # loads the word lists
+            self._translator = QueryTranslator(self.index)
+            self._translator.warm_up()
         self._pipeline = p
-
-    def _active_weights(self) -> tuple[float, ...]:
-        """Weights of the fused lists, in order: keyword, dense, [multilingual], [expanded keyword]."""
-        out = list(self.weights[:2]) + ([self.weights[2]] if self.weights[2] > 0 else [])
-        return tuple(out + ([self.expansion_weight] if self.expansion_weight > 0 else []))
 
     @property
     def embedder(self):
@@ -109,42 +114,54 @@ class HybridRetriever:
 
     def retrieve(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8) -> tuple[list[Document], list[float]]:
         """Fused passages (best first, ``score`` = RRF score) and the query embedding."""
+        from nlp.language import question_language
+
         self.warm_up()
+        language = question_language(query)
         inputs = {
             "text_embedder": {"text": query},
             "dense": {"filters": filters, "top_k": self.candidates},
-            "keyword": {"query": self.keyword_query(query), "filters": filters, "top_k": self.candidates},
+            "keyword": {"query": query, "language": language, "groups": self.translation_groups(query, language),
+                        "filters": filters, "top_k": self.candidates},
+            "joiner": {"top_k": top_k},
         }
-        if self.expansion_weight > 0:
-            inputs["expanded"] = {"query": self._expanded(query), "filters": filters, "top_k": self.candidates}
         if self.weights[2] > 0:
-            from nlp.language import question_language
-
             inputs["multilingual"] = {"query": query, "filters": filters, "top_k": self.candidates,
-                                      "other_than": question_language(query) if self.cross_only else None}
-        inputs["joiner"] = {"top_k": top_k}
+                                      "other_than": language if self.cross_only else None}
         result = self._pipeline.run(inputs, include_outputs_from={"text_embedder"})
         return result["joiner"]["documents"], result["text_embedder"]["embedding"]
 
-    def keyword_query(self, query: str) -> str:
-        """The question as the main keyword retriever reads it (expanded only with ``expand``)."""
-        return self._expanded(query) if self.expand else query
+    def translation_groups(self, query: str, language: str) -> list[Group]:
+        """The question's words in the other languages of the index, as keyword groups of
+        alternatives: the glossary's and lexicon's forms of the concepts it names, and the
+        nearest indexed words by multilingual vector (index/translation.py)."""
+        kw = self.index.keyword_index
+        groups = []
+        if "glossary" in self.translations:
+            from nlp.glossary import expand_query
 
-    def _expanded(self, query: str) -> str:
-        """The question with the other-language forms of the glossary and lexicon terms it names,
-        in the languages of the indexed passages."""
-        from nlp.glossary import expand_query
+            groups += [kw.form_group(g) for g in expand_query(query, self._index_languages()).groups]
+        if "vocabulary" in self.translations:
+            self.warm_up()
+            groups += [kw.form_group((w, t.language) for w, _ in t.words) for t in self._translator.translate(query, language)]
+        return [g for g in dict.fromkeys(groups) if g]
 
+    def _index_languages(self) -> frozenset[str]:
         if self._languages is None:
-            self._languages = frozenset(p.meta.get("passage_language") or p.meta.get("language") or "en"
-                                        for p in self.index.passages().values())
-        return expand_query(query, self._languages).text
+            self._languages = frozenset(self.index.keyword_index.languages)
+        return self._languages
 
-    def retrieve_keyword(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8) -> list[Document]:
-        """BM25 alone (the keyword retriever of the pipeline), for comparisons."""
+    def retrieve_keyword(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8,
+                         translated: bool = False) -> list[Document]:
+        """The keyword ranking alone, for comparisons: the question's own words, or with
+        ``translated`` the question and its translations as the pipeline runs it."""
+        from nlp.language import question_language
+
         self.warm_up()
-        return self._pipeline.get_component("keyword").run(query=self.keyword_query(query), filters=filters,
-                                                           top_k=top_k)["documents"]
+        language = question_language(query)
+        groups = self.translation_groups(query, language) if translated else None
+        return self._pipeline.get_component("keyword").run(query=query, language=language, groups=groups,
+                                                           filters=filters, top_k=top_k)["documents"]
 
     def retrieve_multilingual(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8) -> list[Document]:
         """The multilingual retriever alone, for comparisons."""

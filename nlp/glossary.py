@@ -57,6 +57,7 @@ class Expansion:
     query: str
     matched: list[tuple[str, str]] = field(default_factory=list)  # (query words, entry's English label)
     added: list[str] = field(default_factory=list)  # forms added to the keyword query
+    groups: list[list[tuple[str, str]]] = field(default_factory=list)  # per matched entry: (form, language) in other languages
 
     @property
     def text(self) -> str:
@@ -114,11 +115,15 @@ def expand_query(query: str, languages: frozenset[str] | None = None, max_added:
         entry = entries[e]
         label = (entry.forms.get("en") or next(iter(entry.forms.values())))[0]
         result.matched.append((text, label))
+        group = []
         for other, forms in entry.forms.items():
             if other == lang or (languages is not None and other not in languages):
                 continue
+            group += [(f, other) for f in forms]
             for f in forms:
                 if fold(f) not in seen and len(result.added) < max_added:
                     result.added.append(f)
                     seen.add(fold(f))
+        if group:
+            result.groups.append(group)
     return result

@@ -72,10 +72,10 @@ def test_term_overlap_matches_related_word_forms():
 def test_fusion_weights_are_keyword_then_dense_then_multilingual(asker, weights, alone):
     from index.retrieval import HybridRetriever
 
-    retriever = HybridRetriever(asker.index, weights=weights, expand=False, cross_only=False, expansion_weight=0.0)
+    retriever = HybridRetriever(asker.index, weights=weights, cross_only=False)
     question = "Which organisation coordinates the Digital Innovation Hub in Lithuania?"
     fused = [d.id for d in retriever.retrieve(question, top_k=5)[0]]
-    single = {"keyword": retriever.retrieve_keyword, "dense": retriever.retrieve_dense,
+    single = {"keyword": lambda q, top_k: retriever.retrieve_keyword(q, top_k=top_k, translated=True), "dense": retriever.retrieve_dense,
               "multilingual": retriever.retrieve_multilingual}[alone]
     assert fused == [d.id for d in single(question, top_k=5)]
 

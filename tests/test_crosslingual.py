@@ -1,4 +1,5 @@
-"""Cross-language search: glossary and lexicon expansion, the multilingual retriever, and an
+"""Cross-language search: glossary and lexicon expansion, per-language stemming in the keyword
+index, query translation through the indexed vocabulary, the multilingual retriever, and an
 English question finding German text on real pages of the Brandenburg ERDF beneficiary list."""
 import json
 
@@ -56,6 +57,76 @@ def test_passages_are_embedded_in_overlapping_word_windows():
     assert windows("short passage") == ["short passage"]
 
 
+# -- per-language stemming in the keyword index (no models needed) ------------------------------
+def _doc(i, text, lang):
+    from haystack import Document
+
+    return Document(id=f"p{i}", content=text, meta={"passage_language": lang, "title": "", "region": ""})
+
+
+@pytest.fixture()
+def two_language_index(tmp_path):
+    from index.keyword import KeywordIndex
+
+    kw = KeywordIndex(tmp_path / "kw")
+    kw.build([_doc(0, "Die Begünstigten erhielten eine Zuwendung für die Errichtung einer Flugschule.", "de"),
+              _doc(1, "The beneficiaries received grants for broadband in rural areas.", "en"),
+              _doc(2, "Das Projekt der Stadt betrifft Radwege und die Sanierung der Brücke.", "de")])
+    return kw
+
+
+def test_each_passage_is_stemmed_in_its_own_language():
+    from index.keyword import analyse
+
+    assert analyse("Die Begünstigten und der Begünstigter", "de") == ["begunstigt", "begunstigt"]
+    assert analyse("the beneficiaries received", "en") == ["beneficiari", "receiv"]
+    assert "die" not in analyse("die Brücke", "de") and "die" in analyse("die Brücke", "xx")  # stop words per language
+    assert analyse("Brücken", "xx") == ["brücken"]  # no stemmer for the language: words as they are
+
+
+def test_an_inflected_german_word_finds_the_german_passage_and_the_index_knows_its_languages(two_language_index):
+    kw = two_language_index
+    assert kw.languages == ("de", "en")
+    rows = kw.search("Begünstigter", 3)  # stem "begunstigt" only with the German stemmer
+    assert [kw.ids[r] for r, _ in rows] == ["p0"]
+    assert kw.idf("begünstigter") > 0 and kw.idf("sepsis") == 0
+
+
+def test_a_query_word_is_looked_up_under_its_stem_in_every_indexed_language(two_language_index):
+    kw = two_language_index
+    assert kw.word_group("Sepsis") == (("sepsi",), ("sepsis",))  # English and German stems
+    assert kw.query_groups("Die Radwege wurden gebaut", "de") == [(("radweg",),), (("wurd",), ("wurden",)), (("gebaut",),)]
+    assert kw.query_groups("Die Radwege", "en") == [(("die",),), (("radweg",),)]  # stop words of the question's language
+
+
+def test_the_alternatives_of_one_group_do_not_add_up(two_language_index):
+    kw = two_language_index
+    one = kw.scores([kw.form_group([("Zuwendung", "de")])])
+    many = kw.scores([kw.form_group([("Zuwendung", "de"), ("Begünstigten", "de"), ("Flugschule", "de")])])
+    apart = kw.scores([kw.form_group([("Zuwendung", "de")]), kw.form_group([("Begünstigten", "de")])])
+    best = max(kw.scores([kw.form_group([(w, "de")])])[0] for w in ("Zuwendung", "Begünstigten", "Flugschule"))
+    assert many[0] == pytest.approx(best) and apart[0] > many[0] > 0 and one[0] > 0
+
+
+def test_an_index_built_with_another_analyser_is_not_loaded(two_language_index):
+    import json
+
+    from index.keyword import SCHEME_FILE, KeywordIndex
+
+    folder = two_language_index.folder
+    assert KeywordIndex(folder).load()
+    (folder / SCHEME_FILE).write_text(json.dumps({"scheme": "english-only", "languages": ["en"]}))
+    assert not KeywordIndex(folder).load()  # the caller rebuilds it
+
+
+def test_question_words_and_word_pairs_are_translation_sources():
+    from index.translation import QueryTranslator
+
+    assert QueryTranslator.sources("Who received ERDF support to set up a flight school?", "en") == [
+        "received", "ERDF", "support", "set", "flight", "school", "received ERDF", "ERDF support", "flight school"]
+    assert QueryTranslator.sources("Welche Radwege wurden 2015 gebaut?", "de") == ["Radwege", "gebaut"]
+
+
 # -- the multilingual retriever on real German pages --------------------------------------------
 @pytest.fixture(scope="module")
 def german_index(tmp_path_factory):
@@ -90,6 +161,23 @@ def test_every_passage_gets_a_multilingual_vector_at_ingestion(german_index):
     assert sorted(ids) == sorted(index.passages()) and matrix.shape[1] == 512
     assert set(owner.tolist()) == set(range(len(ids))) and len(owner) == len(matrix) > len(ids)
     assert index.missing_multilingual(MULTILINGUAL_MODEL) == []
+
+
+@pytest.mark.slow
+def test_every_indexed_word_gets_a_vector_and_questions_are_translated_into_them(german_index):
+    from app.service import open_index
+    from index.translation import WORD_MODEL, QueryTranslator, backfill_vocabulary, vocabulary
+
+    index = open_index(german_index)
+    stored = index.stored_words(WORD_MODEL)
+    assert stored == vocabulary(index.passages().values()) and {"de", "en"} <= set(stored)
+    assert backfill_vocabulary(index, progress=False) == 0  # nothing left to do
+    translator = QueryTranslator(index)
+    found = {t.source: t for t in translator.translate("Who was funded to digitise historical forest areas?", "en")}
+    assert "Waldflächen" in [w for w, _ in found["forest areas"].words]  # page 120: "Digitalisierung historischer Waldflächen"
+    assert all(t.language == "de" and all(sim >= 0.75 for _, sim in t.words) for t in found.values())
+    back = translator.translate("Welche Rolle spielen Reallabore in den nördlichen Niederlanden?", "de")
+    assert "Netherlands" in [w for t in back for w, _ in t.words] and {t.language for t in back} == {"en"}
 
 
 @pytest.mark.slow
