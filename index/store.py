@@ -364,17 +364,19 @@ class PassageIndex:
         if getattr(self, "_ml", None) is None or self._ml[0] != model:
             import torch
 
-            rows = self._db.execute(
-                "SELECT m.passage_id, m.dim, m.vectors FROM multilingual_windows m JOIN passages p ON p.id = m.passage_id "
-                "WHERE m.model = ? ORDER BY p.doc_id, p.idx", (model,)).fetchall()
-            ids = [r[0] for r in rows]
-            blocks = [np.frombuffer(r[2], dtype=np.float16).reshape(-1, r[1]) for r in rows]
-            matrix = torch.empty((sum(len(b) for b in blocks), rows[0][1] if rows else 1), dtype=torch.bfloat16)
-            at = 0
-            for b in blocks:
-                matrix[at:at + len(b)] = torch.from_numpy(b.copy())
-                at += len(b)
-            owner = np.repeat(np.arange(len(blocks)), [len(b) for b in blocks]) if blocks else np.zeros(0, dtype=int)
+            query = ("FROM multilingual_windows m JOIN passages p ON p.id = m.passage_id WHERE m.model = ?")
+            size, dim = self._db.execute(f"SELECT COALESCE(SUM(LENGTH(m.vectors)), 0), MAX(m.dim) {query}", (model,)).fetchone()
+            dim = dim or 1
+            matrix = torch.empty((size // (2 * dim), dim), dtype=torch.bfloat16)
+            ids, counts, at = [], [], 0
+            # one row at a time into the matrix: holding every blob first would double the peak memory
+            for pid, blob in self._db.execute(f"SELECT m.passage_id, m.vectors {query} ORDER BY p.doc_id, p.idx", (model,)):
+                block = torch.from_numpy(np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).copy())
+                matrix[at:at + len(block)] = block
+                at += len(block)
+                ids.append(pid)
+                counts.append(len(block))
+            owner = np.repeat(np.arange(len(ids)), counts) if ids else np.zeros(0, dtype=int)
             self._ml = (model, ids, matrix, owner)
         return self._ml[1], self._ml[2], self._ml[3]
 
