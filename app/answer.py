@@ -60,6 +60,7 @@ class Answer:
     missing: list[str] = field(default_factory=list)  # names in the question the corpus never mentions
     nearest: list[Citation] = field(default_factory=list)  # unanswered: the best sentence below the threshold
     question_language: str = ""  # detected (langdetect); "" when undecidable
+    translations: list[dict] = field(default_factory=list)  # what joined the keyword query (index/retrieval.py)
 
     @property
     def other_languages(self) -> list[str]:
@@ -77,6 +78,20 @@ class Answer:
         names = ", ".join(LANGUAGE_NAMES.get(x, x) for x in self.other_languages)
         return (f"Found in {names} text; your question is in {LANGUAGE_NAMES.get(self.question_language, self.question_language)}. "
                 "Quoted as written.")
+
+    @property
+    def translation_note(self) -> str:
+        """The words the question was also searched for in the languages the answer quotes
+        ("Also searched the German text for: Flugschule (flight school), ..."); "" when the
+        answer is in the question's language."""
+        parts = []
+        for lang in self.other_languages:
+            words = list(dict.fromkeys(f"{w} ({t['source']})" for t in self.translations if t["language"] == lang
+                                       for w in t["words"]))
+            if words:
+                more = f", +{len(words) - 8} more" if len(words) > 8 else ""
+                parts.append(f"Also searched the {LANGUAGE_NAMES.get(lang, lang)} text for: {', '.join(words[:8])}{more}.")
+        return " ".join(parts)
 
     @property
     def text(self) -> str:
@@ -97,6 +112,7 @@ class Answer:
             "question_language": self.question_language,
             "answer_languages": sorted({c.language for c in (self.citations or self.nearest) if c.language}),
             "language_note": self.language_note,
+            "translations": self.translations,
             "citations": [{**asdict(c), "span": list(c.span)} for c in self.citations],
             "nearest": [{**asdict(c), "span": list(c.span)} for c in self.nearest],
             "passages": [passage_json(rank, p) for rank, p in enumerate(self.passages, start=1)],

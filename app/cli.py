@@ -683,7 +683,7 @@ def render_answer(answer, catalogue=None) -> str:
     metas = {p.id: p.meta for p in answer.passages}
     lines = [answer.text, ""]
     if answer.language_note:
-        lines += [f"({answer.language_note})", ""]
+        lines += [f"({' '.join(x for x in (answer.language_note, answer.translation_note) if x)})", ""]
     if answer.citations:
         lines.append("Citations:")
         for c in answer.citations:

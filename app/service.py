@@ -12,8 +12,6 @@ from index.ingestion import IngestReport, ingest_paths
 from index.retrieval import HybridRetriever
 from index.store import PassageIndex
 
-from nlp.language import question_language
-
 from .answer import Answer, AnswerBuilder
 from .settings import Settings, quiet_third_parties
 
@@ -149,12 +147,15 @@ class Asker:
         started = time.perf_counter()
         f = self.index.resolve_filters(**vars(filters or Filters()))
         k = top_k or self.settings.top_k
+        translations = self.retriever.translate(question)
         if keep is None:
-            passages, q_emb = self.retriever.retrieve(question, f, top_k=k)
+            passages, q_emb = self.retriever.retrieve(question, f, top_k=k, translations=translations)
         else:
-            passages, q_emb = self.retriever.retrieve(question, f, top_k=2 * self.retriever.candidates)
+            passages, q_emb = self.retriever.retrieve(question, f, top_k=2 * self.retriever.candidates,
+                                                      translations=translations)
             passages = [p for p in passages if keep(p)][:k]
         answer = self._builder.build(question, passages, q_emb)
-        answer.question_language = question_language(question)
+        answer.question_language = translations.language
+        answer.translations = translations.as_list()
         answer.elapsed_ms = (time.perf_counter() - started) * 1000
         return answer

@@ -14,6 +14,7 @@ Chroma's scores are distances, so only ranks are fused, never raw scores. Weight
 two gold sets (eval/gold/qa.jsonl and qa-crosslingual.jsonl): README, cross-lingual search."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from haystack import Document, Pipeline, component
@@ -26,6 +27,23 @@ from .store import PassageIndex
 KEYWORD_WEIGHT, DENSE_WEIGHT, MULTILINGUAL_WEIGHT = 1.0, 0.3, 1.0
 TRANSLATIONS = ("glossary", "vocabulary")  # what joins the keyword query: glossary/lexicon forms, vocabulary translations
 MULTILINGUAL_CROSS_ONLY = True  # the multilingual retriever returns only passages in another language than the question's
+
+
+@dataclass
+class QueryTranslations:
+    """What joined a question in the keyword query: (question words, language, translations)
+    from the glossary/lexicon and from the vocabulary vectors, and the keyword groups they make."""
+
+    language: str
+    glossary: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    vocabulary: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        """For answers (JSON, CLI, app): each source with its words, by origin."""
+        return [{"source": src, "language": lang, "words": words, "origin": origin}
+                for origin, items in (("glossary", self.glossary), ("vocabulary", self.vocabulary))
+                for src, lang, words in items]
 
 
 @component
@@ -112,16 +130,17 @@ class HybridRetriever:
         self.warm_up()
         return self._pipeline.get_component("text_embedder")
 
-    def retrieve(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8) -> tuple[list[Document], list[float]]:
-        """Fused passages (best first, ``score`` = RRF score) and the query embedding."""
-        from nlp.language import question_language
-
+    def retrieve(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8,
+                 translations: QueryTranslations | None = None) -> tuple[list[Document], list[float]]:
+        """Fused passages (best first, ``score`` = RRF score) and the query embedding;
+        ``translations``: the question's, when the caller has them already (``translate``)."""
         self.warm_up()
-        language = question_language(query)
+        translations = translations or self.translate(query)
+        language = translations.language
         inputs = {
             "text_embedder": {"text": query},
             "dense": {"filters": filters, "top_k": self.candidates},
-            "keyword": {"query": query, "language": language, "groups": self.translation_groups(query, language),
+            "keyword": {"query": query, "language": language, "groups": translations.groups,
                         "filters": filters, "top_k": self.candidates},
             "joiner": {"top_k": top_k},
         }
@@ -131,20 +150,32 @@ class HybridRetriever:
         result = self._pipeline.run(inputs, include_outputs_from={"text_embedder"})
         return result["joiner"]["documents"], result["text_embedder"]["embedding"]
 
-    def translation_groups(self, query: str, language: str) -> list[Group]:
-        """The question's words in the other languages of the index, as keyword groups of
-        alternatives: the glossary's and lexicon's forms of the concepts it names, and the
-        nearest indexed words by multilingual vector (index/translation.py)."""
+    def translate(self, query: str, language: str | None = None) -> QueryTranslations:
+        """The question's words in the other languages of the index: the glossary's and lexicon's
+        forms of the concepts it names, and the nearest indexed words by multilingual vector
+        (index/translation.py), with the keyword groups of alternatives they make."""
+        from nlp.language import question_language
+
+        language = language or question_language(query)
         kw = self.index.keyword_index
-        groups = []
+        out = QueryTranslations(language)
+        groups, covered = [], set()
         if "glossary" in self.translations:
             from nlp.glossary import expand_query
 
-            groups += [kw.form_group(g) for g in expand_query(query, self._index_languages()).groups]
+            e = expand_query(query, self._index_languages())
+            for source, group in zip(e.sources, e.groups):
+                for lang in dict.fromkeys(lang for _, lang in group):
+                    out.glossary.append((source, lang, [f for f, x in group if x == lang]))
+                groups.append(kw.form_group(group))
+                covered.update(w.lower() for w in source.split())
         if "vocabulary" in self.translations:
             self.warm_up()
-            groups += [kw.form_group((w, t.language) for w, _ in t.words) for t in self._translator.translate(query, language)]
-        return [g for g in dict.fromkeys(groups) if g]
+            for t in self._translator.translate(query, language, frozenset(covered)):
+                out.vocabulary.append((t.source, t.language, [w for w, _ in t.words]))
+                groups.append(kw.form_group((w, t.language) for w, _ in t.words))
+        out.groups = [g for g in dict.fromkeys(groups) if g]
+        return out
 
     def _index_languages(self) -> frozenset[str]:
         if self._languages is None:
@@ -159,7 +190,7 @@ class HybridRetriever:
 
         self.warm_up()
         language = question_language(query)
-        groups = self.translation_groups(query, language) if translated else None
+        groups = self.translate(query, language).groups if translated else None
         return self._pipeline.get_component("keyword").run(query=query, language=language, groups=groups,
                                                            filters=filters, top_k=top_k)["documents"]
 

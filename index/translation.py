@@ -121,10 +121,13 @@ class QueryTranslator:
         out += [f"{a} {b}" for a, b in zip(content, content[1:]) if a and b]
         return list(dict.fromkeys(out))
 
-    def translate(self, question: str, language: str) -> list[Translation]:
-        """Translations of the question's words into every other language of the index."""
+    def translate(self, question: str, language: str, covered: frozenset[str] = frozenset()) -> list[Translation]:
+        """Translations of the question's words into every other language of the index.
+        ``covered``: lower-case words already translated by the curated glossary; they, and
+        acronyms ("ERDF" came out as "ISDF"), are not translated by vector."""
         vocab = {lang: v for lang, v in self.index.word_vectors(WORD_MODEL).items() if lang != language and v[0]}
-        sources = self.sources(question, language)
+        sources = [s for s in self.sources(question, language)
+                   if not any(w.lower() in covered or (w.isupper() and len(w) > 1) for w in s.split())]
         if not vocab or not sources:
             return []
         asked = {w.casefold() for s in sources for w in s.split()}

@@ -58,6 +58,7 @@ class Expansion:
     matched: list[tuple[str, str]] = field(default_factory=list)  # (query words, entry's English label)
     added: list[str] = field(default_factory=list)  # forms added to the keyword query
     groups: list[list[tuple[str, str]]] = field(default_factory=list)  # per matched entry: (form, language) in other languages
+    sources: list[str] = field(default_factory=list)  # the query words each group translates
 
     @property
     def text(self) -> str:
@@ -126,4 +127,5 @@ def expand_query(query: str, languages: frozenset[str] | None = None, max_added:
                     seen.add(fold(f))
         if group:
             result.groups.append(group)
+            result.sources.append(text)
     return result

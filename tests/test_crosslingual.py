@@ -211,6 +211,26 @@ def test_the_answer_says_when_it_quotes_text_in_another_language(german_index):
         assert answer.other_languages == sorted(languages - {"en"})
         assert ("Found in German text; your question is in English" in answer.language_note) == ("de" in languages)
         assert answer.to_json()["answer_languages"] == sorted(languages)
+        data = answer.to_json()["translations"]
+        assert data and all(t["language"] == "de" and t["words"] and t["origin"] in ("glossary", "vocabulary") for t in data)
+        assert ("Also searched the German text for:" in answer.translation_note) == ("de" in languages)
+
+
+def test_the_translation_note_lists_the_words_searched_in_the_quoted_language():
+    from app.answer import Answer, Citation
+
+    cite = Citation(n=1, doc_id="d", title="t", region="r", country="DE", doc_type="op-operations", page=248,
+                    sentence="Errichtung einer Flugschule", passage_id="p", span=(0, 27), page_offset=0, language="de",
+                    file="f.pdf")
+    answer = Answer("Who set up a flight school?", True, [("Errichtung einer Flugschule", 1)], [cite], [],
+                    question_language="en",
+                    translations=[{"source": "flight school", "language": "de", "words": ["Flugschule"], "origin": "vocabulary"},
+                                  {"source": "set up", "language": "de", "words": ["Errichtung", "Aufbau"], "origin": "glossary"},
+                                  {"source": "school", "language": "fr", "words": ["école"], "origin": "glossary"}])
+    assert answer.translation_note == ("Also searched the German text for: Flugschule (flight school), "
+                                       "Errichtung (set up), Aufbau (set up).")
+    answer.citations[0].language = "en"
+    assert answer.translation_note == "" and answer.language_note == ""
 
 
 def test_question_language_is_english_for_short_english_questions_and_detected_otherwise():

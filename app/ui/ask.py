@@ -61,7 +61,7 @@ def _show_turn(i: int, question: str, answer: Answer | str, catalogue: HubCatalo
         else:
             st.info(answer.text)
         if answer.language_note:
-            st.caption(":material/translate: " + answer.language_note)
+            st.caption(":material/translate: " + " ".join(x for x in (answer.language_note, answer.translation_note) if x))
         metas = {p.id: p for p in answer.passages}
         for c in answer.citations:
             passage = metas.get(c.passage_id)
