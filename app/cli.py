@@ -256,6 +256,10 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag,
 
     The answer is extractive: 1-4 sentences taken from the best passages. When nothing answers
     the question well, it says so and still lists the nearest passages.
+
+    Ask in any language: the question is also searched in the other languages of the index
+    (glossary and vocabulary translations, multilingual vectors), answers are quoted as written,
+    and the answer says when it quotes another language and which words it searched there.
     """
     from . import service
 
