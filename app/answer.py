@@ -175,12 +175,16 @@ class AnswerBuilder:
     :param threshold: minimum score of the best sentence for an answer.
     :param max_sentences: answer length limit.
     :param idf: lower-case word -> BM25 idf in the corpus (0 when unknown; the keyword index
-        looks the word up under its stem in each indexed language)."""
+        looks the word up under its stem in each indexed language).
+    :param multilingual: texts -> L2-normalised multilingual embeddings; sentences in another
+        language than the question's are scored with it (the English model cannot compare them)
+        and with the question's translations for the word overlap."""
 
     def __init__(self, embed: Callable[[list[str]], np.ndarray], threshold: float = 0.5,
                  max_sentences: int = 4, passages_read: int = 6, min_words: int = 5, max_words: int = 90,
                  idf: Callable[[str], float] | None = None,
-                 stored_vectors: Callable[[list[str]], dict[str, np.ndarray]] | None = None):
+                 stored_vectors: Callable[[list[str]], dict[str, np.ndarray]] | None = None,
+                 multilingual: Callable[[list[str]], np.ndarray] | None = None):
         if not 1 <= max_sentences <= 10:
             raise ValueError(f"max_sentences must be 1..10, got {max_sentences}")
         self.embed = embed
@@ -191,8 +195,12 @@ class AnswerBuilder:
         self.max_words = max_words
         self.idf = idf
         self.stored_vectors = stored_vectors
+        self.multilingual = multilingual
 
-    def build(self, question: str, passages: list[Document], query_embedding: Sequence[float]) -> Answer:
+    def build(self, question: str, passages: list[Document], query_embedding: Sequence[float],
+              language: str = "", translations: Sequence[dict] = ()) -> Answer:
+        """``language``: the question's; ``translations``: its words in other languages
+        (``QueryTranslations.as_list``), for sentences written in those languages."""
         missing = unknown_names(question, self.idf) if self.idf else []
         if missing:
             return Answer(question, False, [], [], passages, missing=missing)
@@ -203,8 +211,16 @@ class AnswerBuilder:
         sent_emb = self._sentence_embeddings(candidates)
         cosine = sent_emb @ q
         q_terms = content_terms(question, self.idf)
-        overlap = np.array([term_overlap(q_terms, c.text) for c in candidates])
-        context = np.array([term_overlap(q_terms, c.window) for c in candidates])
+        alternatives = [{} for _ in candidates]
+        if language:
+            cross = [i for i, c in enumerate(candidates) if _language(c.passage) not in ("", language)]
+            if cross and self.multilingual is not None:
+                vectors = np.asarray(self.multilingual([question] + [candidates[i].text for i in cross]), dtype=np.float32)
+                cosine[cross] = vectors[1:] @ vectors[0]
+            for i in cross:
+                alternatives[i] = translated_terms(translations, _language(candidates[i].passage))
+        overlap = np.array([term_overlap(q_terms, c.text, alt) for c, alt in zip(candidates, alternatives)])
+        context = np.array([term_overlap(q_terms, c.window, alt) for c, alt in zip(candidates, alternatives)])
         rank_bonus = np.array([0.04 / (1 + c.passage_rank) for c in candidates])
         scores = 0.5 * cosine + 0.3 * overlap + 0.2 * context + rank_bonus
         order = np.argsort(-scores)
@@ -397,9 +413,29 @@ def _term_in(term: str, words: set[str]) -> bool:
     return any(len(w) >= 6 and (w.startswith(term[:6]) and (term.startswith(w) or w.startswith(term))) for w in words)
 
 
-def term_overlap(q_terms: dict[str, float], text: str) -> float:
-    """Weighted share of the question's terms found in ``text``."""
+def term_overlap(q_terms: dict[str, float], text: str, alternatives: dict[str, set[str]] | None = None) -> float:
+    """Weighted share of the question's terms found in ``text``; a term also counts when one of
+    its ``alternatives`` (stemmed translations) is there."""
     if not q_terms:
         return 0.0
     words = _stems(text)
-    return sum(w for t, w in q_terms.items() if _term_in(t, words)) / sum(q_terms.values())
+    alternatives = alternatives or {}
+    return sum(w for t, w in q_terms.items()
+               if _term_in(t, words) or any(_term_in(a, words) for a in alternatives.get(t, ()))) / sum(q_terms.values())
+
+
+def translated_terms(translations: Sequence[dict], language: str) -> dict[str, set[str]]:
+    """Question term (stem) -> stems of its translations into ``language`` ("flight school" ->
+    Flugschule counts for both "flight" and "school")."""
+    out: dict[str, set[str]] = {}
+    for t in translations:
+        if t.get("language") != language:
+            continue
+        stems = {x for w in t.get("words", ()) for x in _stems(w)}
+        for source in _stems(t.get("source", "")):
+            out.setdefault(source, set()).update(stems)
+    return out
+
+
+def _language(p: Document) -> str:
+    return p.meta.get("passage_language") or p.meta.get("language") or ""

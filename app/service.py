@@ -122,12 +122,15 @@ class Asker:
         if self._builder is not None:
             return
         self.retriever.warm_up()
+        from index.multilingual import MultilingualEncoder
+
         backend = self.retriever.embedder.embedding_backend
         self._builder = AnswerBuilder(
             embed=lambda texts: backend.embed(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False),
             threshold=self.settings.answer_threshold,
             idf=self.index.keyword_index.idf,
             stored_vectors=self.index.sentence_vectors,
+            multilingual=MultilingualEncoder().encode,
         )
 
     def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None,
@@ -154,7 +157,7 @@ class Asker:
             passages, q_emb = self.retriever.retrieve(question, f, top_k=2 * self.retriever.candidates,
                                                       translations=translations)
             passages = [p for p in passages if keep(p)][:k]
-        answer = self._builder.build(question, passages, q_emb)
+        answer = self._builder.build(question, passages, q_emb, translations.language, translations.as_list())
         answer.question_language = translations.language
         answer.translations = translations.as_list()
         answer.elapsed_ms = (time.perf_counter() - started) * 1000

@@ -233,6 +233,21 @@ def test_the_translation_note_lists_the_words_searched_in_the_quoted_language():
     assert answer.translation_note == "" and answer.language_note == ""
 
 
+def test_translations_count_for_the_question_terms_they_translate_in_a_sentence_of_that_language():
+    from app.answer import content_terms, term_overlap, translated_terms
+
+    terms = content_terms("Who set up a flight school?")
+    translations = [{"source": "flight school", "language": "de", "words": ["Flugschule"], "origin": "vocabulary"},
+                    {"source": "set", "language": "fr", "words": ["établir"], "origin": "vocabulary"}]
+    german = "Errichtung einer Flugschule in Schönhagen"
+    assert term_overlap(terms, german) == 0
+    alternatives = translated_terms(translations, "de")
+    assert alternatives.keys() == {"flight", "school"}  # a pair's translation counts for both words
+    assert term_overlap(terms, german, alternatives) == pytest.approx(
+        (terms["flight"] + terms["school"]) / sum(terms.values()))
+    assert translated_terms(translations, "it") == {}
+
+
 def test_question_language_is_english_for_short_english_questions_and_detected_otherwise():
     from nlp.language import question_language
 
