@@ -33,7 +33,9 @@ def ensure_index(asker: Asker) -> None:
         return
     st.info("First run: indexing the bundled corpus. This takes a few minutes, once.")
     bar = st.progress(0.0, text="Starting ...")
-    labels = {"extracting": "Reading pages", "embedding": "Embedding passages", "sentences": "Embedding sentences"}
+    labels = {"extracting": "Reading pages", "embedding": "Embedding passages", "sentences": "Embedding sentences",
+              "multilingual": "Multilingual vectors (cross-language search)",
+              "word vectors": "Word vectors (question translation)"}
 
     def on_progress(stage: str, done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"{labels.get(stage, stage)}: {done} / {total}")
