@@ -139,7 +139,8 @@ def status(as_json: bool, check: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def tags(as_json: bool) -> None:
     """List the concept and domain ids the tagger uses (for --tag), with their labels."""
-    from nlp.tagging import load_lexicon, load_taxonomy, tagging_version
+    from nlp.lexicon import load_lexicon, load_taxonomy
+    from nlp.tagging import tagging_version
 
     concepts = [{"id": c.id, "label": c.label, "group": c.group, "languages": sorted(c.variants),
                  "acronyms": c.acronyms, "policy": c.policy} for c in load_lexicon()[1]]
@@ -266,7 +267,7 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag,
     if not question and not batch:
         raise click.UsageError("give a QUESTION or --batch FILE")
     settings = _settings()
-    asker = service.Asker(settings)
+    asker = service.open_asker(settings)
     if batch:
         _ask_batch(asker, batch, top_k)
         return
@@ -287,7 +288,7 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag,
 
 
 def _catalogue_or_none(settings):
-    from .hubs import HubCatalogue
+    from analysis.hubs import HubCatalogue
 
     try:
         return HubCatalogue.from_corpus(settings.corpus)
@@ -323,7 +324,7 @@ REPORT_FORMAT_CHOICES = ("csv", "json", "md", "html", "xlsx")
 
 def _terms_option(value: str | None) -> list[str] | None:
     """--terms: a file of concept ids / phrases (one a line), or a comma-separated list."""
-    from .reports import read_terms_file
+    from analysis.reports import read_terms_file
 
     if not value:
         return None
@@ -377,9 +378,10 @@ def report_keywords(terms_spec, by, region, country, doc_type, language, year, d
       ris3 report keywords --terms support.living_lab,"test bed" --doc-type op
       ris3 report keywords --by region -f csv -f html -o reports/keywords-{date}.{ext}
     """
+    from analysis.reports import describe_filters, keyword_report, resolve_terms
+    from app.render.report_formats import BINARY_FORMATS, render_report, write_report
+
     from . import service
-    from .report_formats import BINARY_FORMATS, render_report, write_report
-    from .reports import describe_filters, keyword_report, resolve_terms
 
     formats = list(dict.fromkeys(formats))
     if not formats:
@@ -423,10 +425,11 @@ def kwic(query, window, region, country, doc_type, language, year, doc_id, tag, 
     free phrase ("test bed": case-insensitive, plural of the last word included). Lines are
     sorted by document and page.
     """
+    from analysis.reports import kwic as find_kwic
+    from analysis.reports import resolve_terms
+    from app.render.report_formats import render_kwic
+
     from . import service
-    from .report_formats import render_kwic
-    from .reports import kwic as find_kwic
-    from .reports import resolve_terms
 
     index = service.open_index(_settings())
     if index.passage_count() == 0:
@@ -480,12 +483,13 @@ def profile(region, fmt, out, no_answers) -> None:
     the region with their planned amounts. Every statement cites a passage (document, page) or a
     dataset record (file, CSV lines).
     """
+    from analysis.profiles import ProfileBuilder
+    from app.render.profile_formats import profile_bytes
+
     from . import service
-    from .profile_formats import profile_bytes
-    from .profiles import ProfileBuilder
 
     settings = _settings()
-    asker = None if no_answers else service.Asker(settings)
+    asker = None if no_answers else service.open_asker(settings)
     index = asker.index if asker else service.open_index(settings)
     if index.passage_count() == 0:
         raise click.ClickException("the index is empty: run 'ris3 ingest' first")
@@ -515,13 +519,14 @@ def compare(question, regions, top_k, fmt, out) -> None:
     reaches the answer threshold, the nearest one is cited and marked low confidence. Below the
     answers: support-structure mentions per 10,000 words and priority-domain shares per region.
     """
+    from analysis.compare import compare as run_compare
+    from analysis.compare import parse_regions
+    from app.render.profile_formats import compare_bytes
+
     from . import service
-    from .compare import compare as run_compare
-    from .compare import parse_regions
-    from .profile_formats import compare_bytes
 
     settings = _settings()
-    asker = service.Asker(settings)
+    asker = service.open_asker(settings)
     if asker.index.passage_count() == 0:
         raise click.ClickException("the index is empty: run 'ris3 ingest' first")
     try:
@@ -537,7 +542,7 @@ def hubs() -> None:
 
 
 def _catalogue():
-    from .hubs import HubCatalogue
+    from analysis.hubs import HubCatalogue
 
     try:
         return HubCatalogue.from_corpus(_settings().corpus)
@@ -625,9 +630,9 @@ def funding(region, country, cci, fund, to, by, fmt, out) -> None:
     national ones (which cover the whole country, not the region's share). Or --country / --cci.
     Amounts are summed exactly as the CSV gives them; every sum lists the CSV lines it adds up.
     """
-    from .funding import FundingData
-    from .regions import RegionResolver
-    from .sources import dataset
+    from analysis.funding import FundingData
+    from analysis.regions import RegionResolver
+    from analysis.sources import dataset
 
     settings = _settings()
     try:
@@ -666,9 +671,9 @@ def funding(region, country, cci, fund, to, by, fmt, out) -> None:
         for c in ("eu_amount", "national_amount", "total_amount"):
             shown[c] = shown[c].map(lambda v: f"{v:,.0f}")
         if fmt == "md":
-            from .report_formats import _md_table
+            from app.render.report_formats import md_table
 
-            body = "\n".join(_md_table(list(shown.columns), shown.values.tolist()))
+            body = "\n".join(md_table(list(shown.columns), shown.values.tolist()))
         else:
             body = shown.to_string(index=False)
         head = []
@@ -682,7 +687,7 @@ def funding(region, country, cci, fund, to, by, fmt, out) -> None:
 
 
 def render_answer(answer, catalogue=None) -> str:
-    from .answer import page_label, region_label
+    from qa.citations import page_label, region_label
 
     metas = {p.id: p.meta for p in answer.passages}
     lines = [answer.text, ""]

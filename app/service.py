@@ -1,19 +1,18 @@
-"""What the CLI and the Streamlit app share: open the index, ingest, ask. No UI code here."""
+"""What the CLI and the Streamlit app share: the index, the Asker and ingestion, built from the one
+settings object; uploads stored with their manifest rows. No UI code here."""
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from haystack import Document
-
+from analysis.library import library_rows
 from index.ingestion import IngestReport, ingest_paths
-from index.retrieval import HybridRetriever
 from index.store import PassageIndex
+from qa.service import Asker, Filters
 
-from .answer import Answer, AnswerBuilder
 from .settings import Settings, quiet_third_parties
+
+__all__ = ["Asker", "Filters", "IngestReport", "UPLOAD_TYPES", "add_documents", "ingest", "library_rows",
+           "open_asker", "open_index", "save_uploads"]
 
 
 def open_index(settings: Settings) -> PassageIndex:
@@ -28,26 +27,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, progress: bool =
                         on_progress=on_progress, hub_catalogue=settings.hub_catalogue)
 
 
-MAX_QUESTION_CHARS = 2000
 UPLOAD_TYPES = ("pdf", "docx", "txt", "md", "html", "htm")
-
-
-def library_rows(index: PassageIndex) -> list[dict]:
-    """One row per known file: what the Library page and ``ris3 status`` show."""
-    rows = []
-    for d in index.documents():
-        m = d.meta
-        rows.append({
-            "doc_id": d.doc_id, "title": m.get("title", ""), "doc_type": m.get("doc_type", ""),
-            "region": m.get("region", ""), "country": m.get("country", ""), "language": m.get("language", ""),
-            "year": m.get("year", ""), "pages": d.n_pages, "passages": d.n_passages, "status": d.status,
-            "reason": d.reason, "file": d.file, "file_path": m.get("file_path", ""),
-            "file_kind": m.get("file_kind", ""), "inferred": bool(m.get("inferred")),
-            "publisher": m.get("publisher", ""), "source": m.get("source", ""), "nuts": m.get("nuts", ""),
-            "tag_counts": m.get("tag_counts", {}), "domain_shares": m.get("domain_shares", {}),
-            "org_counts": m.get("org_counts", {}), "org_names": m.get("org_names", {}),
-        })
-    return rows
 
 
 def save_uploads(settings: Settings, files: list[tuple[str, bytes]], meta: dict[str, str]) -> list[Path]:
@@ -91,74 +71,6 @@ def add_documents(settings: Settings, files: list[tuple[str, bytes]], meta: dict
     return ingest(settings, paths, progress=False, on_progress=on_progress)
 
 
-@dataclass
-class Filters:
-    region: str | None = None
-    country: str | None = None
-    doc_type: str | None = None
-    language: str | None = None
-    year: str | None = None
-    doc_id: str | None = None
-    tag: str | None = None  # concept or domain ids, comma = any of
-
-
-class Asker:
-    """Loads the models and the index once; answers many questions."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.index = open_index(settings)
-        self.retriever = HybridRetriever(self.index)
-        self._builder: AnswerBuilder | None = None
-
-    def refresh(self) -> None:
-        """Pick up documents ingested since the index was opened (e.g. an upload)."""
-        self.index.reload()
-        self.retriever = HybridRetriever(self.index)
-        self._builder = None
-
-    def warm_up(self) -> None:
-        """Load the models and the index (once; later calls return at once)."""
-        if self._builder is not None:
-            return
-        self.retriever.warm_up()
-        from index.multilingual import MultilingualEncoder
-
-        backend = self.retriever.embedder.embedding_backend
-        self._builder = AnswerBuilder(
-            embed=lambda texts: backend.embed(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False),
-            threshold=self.settings.answer_threshold,
-            idf=self.index.keyword_index.idf,
-            stored_vectors=self.index.sentence_vectors,
-            multilingual=MultilingualEncoder().encode,
-        )
-
-    def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None,
-            keep: Callable[[Document], bool] | None = None) -> Answer:
-        """Answer from the passages that pass the filters (and ``keep``, a passage test such as
-        ``Region.keeps`` for a region's share of a document that covers several regions)."""
-        question = " ".join("".join(ch if ch.isprintable() else " " for ch in (question or "")).split())
-        if not question:
-            raise ValueError("the question is empty")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise ValueError(f"the question is {len(question):,} characters long; ask in at most "
-                             f"{MAX_QUESTION_CHARS:,} (a question, not a document: to search a text, add it as a document)")
-        if self.index.passage_count() == 0:
-            raise ValueError("the index is empty: run 'ris3 ingest' first")
-        if self._builder is None:
-            self.warm_up()
-        started = time.perf_counter()
-        f = self.index.resolve_filters(**vars(filters or Filters()))
-        k = top_k or self.settings.top_k
-        translations = self.retriever.translate(question)
-        if keep is None:
-            passages, q_emb = self.retriever.retrieve(question, f, top_k=k, translations=translations)
-        else:
-            passages, q_emb = self.retriever.retrieve(question, f, top_k=2 * self.retriever.candidates,
-                                                      translations=translations)
-            passages = [p for p in passages if keep(p)][:k]
-        answer = self._builder.build(question, passages, q_emb, translations.language, translations.as_list())
-        answer.question_language = translations.language
-        answer.translations = translations.as_list()
-        answer.elapsed_ms = (time.perf_counter() - started) * 1000
-        return answer
+def open_asker(settings: Settings) -> Asker:
+    """The Asker over the index of ``settings`` (models load on first question or ``warm_up``)."""
+    return Asker(open_index(settings), settings.answer)

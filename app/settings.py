@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.settings import IndexSettings
+from qa.settings import AnswerSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,9 +28,8 @@ class Settings:
     corpus: Path = REPO_ROOT / "corpus"
     chroma_url: str | None = None
     workers: int = 2
-    top_k: int = 8
-    answer_threshold: float = 0.5
     index: IndexSettings = field(default_factory=IndexSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
 
     @property
     def hub_catalogue(self) -> Path:
@@ -46,8 +46,9 @@ class Settings:
                 corpus=Path(env.get("RIS3_CORPUS") or d.corpus).expanduser(),
                 chroma_url=env.get("RIS3_CHROMA_URL") or None,
                 workers=int(env.get("RIS3_WORKERS") or d.workers),
-                top_k=int(env.get("RIS3_TOP_K") or d.top_k),
-                answer_threshold=float(env.get("RIS3_ANSWER_THRESHOLD") or d.answer_threshold),
+                answer=AnswerSettings(
+                    top_k=int(env.get("RIS3_TOP_K") or d.answer.top_k),
+                    threshold=float(env.get("RIS3_ANSWER_THRESHOLD") or d.answer.threshold)),
             )
         except ValueError as exc:
             raise ValueError(f"bad RIS3_* environment setting: {exc}") from exc

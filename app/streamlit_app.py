@@ -13,7 +13,17 @@ quiet_third_parties()
 
 import streamlit as st  # noqa: E402
 
-from app.ui import ask, compare, funding, hubs, library, profile, reader, reports, upload  # noqa: E402
+from app.ui import (  # noqa: E402
+    ask,
+    compare,
+    funding,
+    hubs,
+    library,
+    profile,
+    reader,
+    reports,
+    upload,
+)
 from app.ui.common import PAGES, ensure_index, filter_sidebar, get_asker  # noqa: E402
 
 st.set_page_config(page_title="ris3-miner", page_icon="🔎", layout="wide")

@@ -86,9 +86,9 @@ def stage_ingest(home: Path) -> dict:
 
 
 def _latencies(settings, questions: list[str], filters: list[dict] = FILTERS) -> dict:
-    from app.service import Asker, Filters
+    from app.service import Filters, open_asker
 
-    asker = Asker(settings)
+    asker = open_asker(settings)
     t = time.perf_counter()
     asker.warm_up()
     warm_up_s = time.perf_counter() - t

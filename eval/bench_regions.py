@@ -36,13 +36,13 @@ def _cli_seconds(args: list[str], home: Path) -> float:
 
 
 def main() -> None:
-    from app.compare import compare
-    from app.funding import FundingData
-    from app.hubs import HubCatalogue
-    from app.profile_formats import profile_bytes
-    from app.profiles import ProfileBuilder
-    from app.regions import RegionResolver
-    from app.service import Asker, ingest
+    from analysis.compare import compare
+    from analysis.funding import FundingData
+    from analysis.hubs import HubCatalogue
+    from analysis.profiles import ProfileBuilder
+    from analysis.regions import RegionResolver
+    from app.render.profile_formats import profile_bytes
+    from app.service import ingest, open_asker
     from app.settings import Settings, quiet_third_parties
 
     quiet_third_parties()
@@ -57,7 +57,7 @@ def main() -> None:
             "hubs_search_s": _cli_seconds(["hubs", "search", "DIGIMAT"], settings.home),
             "funding_region_s": _cli_seconds(["funding", "Lubelskie"], settings.home),
         }
-    asker = Asker(settings)
+    asker = open_asker(settings)
     asker.warm_up()
     bare = ProfileBuilder(asker.index, settings.corpus)
     full = ProfileBuilder(asker.index, settings.corpus, asker=asker)

@@ -34,8 +34,8 @@ def timed(fn, repeat: int = 3) -> tuple[float, object]:
 
 
 def main() -> None:
-    from app.report_formats import report_bytes
-    from app.reports import GROUP_FIELDS, keyword_report, kwic, resolve_terms
+    from analysis.reports import GROUP_FIELDS, keyword_report, kwic, resolve_terms
+    from app.render.report_formats import report_bytes
     from app.service import ingest, open_index
     from app.settings import Settings, quiet_third_parties
 

@@ -171,7 +171,7 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
     """Evaluate the modes on the gold questions against the index of ``settings``."""
     from tqdm import tqdm
 
-    from app.service import Asker
+    from app.service import open_asker
     from index.retrieval import HybridRetriever
     from index.store import PassageIndex
 
@@ -187,7 +187,7 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
     ours = [Candidate(c.doc_id, c.page_start, c.page_end, c.text) for c in _candidates_from_passages(index.passages().values())]
 
     retriever = HybridRetriever(index)
-    asker: Asker | None = None
+    asker = None
     vanilla = None
     out: dict = {"date": date.today().isoformat(), "gold": Path(gold_path).name, "index": index.folder.name,
                  "settings": settings.index.as_dict(), "questions": len(questions),
@@ -211,7 +211,7 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
             out.setdefault("vanilla_build_s", round(time.perf_counter() - t, 1))
             universe = [Candidate(c.doc_id, c.page_start, c.page_end, c.text) for c in vanilla.chunks]
         if mode == "hybrid+answer" and asker is None:
-            asker = Asker(settings)
+            asker = open_asker(settings)
             asker.warm_up()
         results, latencies = [], []
         for q in tqdm(answerable + (no_answer if mode == "hybrid+answer" else []), desc=f"eval {mode}",

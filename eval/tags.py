@@ -13,7 +13,8 @@ from pathlib import Path
 
 from haystack import Document
 
-from nlp.tagging import assign_domains, dominant_domains, load_lexicon, load_taxonomy, tag_text, tagging_version
+from nlp.lexicon import load_lexicon, load_taxonomy
+from nlp.tagging import assign_domains, dominant_domains, tag_text, tagging_version
 
 GOLD = Path(__file__).parent / "gold" / "tags.jsonl"
 RESULTS = Path(__file__).parent / "results"

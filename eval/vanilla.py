@@ -61,8 +61,12 @@ class VanillaBaseline:
         from haystack_integrations.components.embedders.sentence_transformers import (
             SentenceTransformersDocumentEmbedder as DocEmbedder,
         )
-        from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersTextEmbedder
-        from haystack_integrations.components.retrievers.chroma import ChromaEmbeddingRetriever
+        from haystack_integrations.components.embedders.sentence_transformers import (
+            SentenceTransformersTextEmbedder,
+        )
+        from haystack_integrations.components.retrievers.chroma import (
+            ChromaEmbeddingRetriever,
+        )
         from haystack_integrations.document_stores.chroma import ChromaDocumentStore
 
         docs = _documents(self.index)

@@ -19,15 +19,15 @@ from haystack import Document
 from ingest.converter import CorpusConverter, file_sha256
 from ingest.extract import SUPPORTED_EXT
 from ingest.manifest import MANIFEST_NAME, DocMeta, infer_meta, load_manifest
+from nlp.entities import EntityExtractor
 from nlp.language import LanguageTagger
 from nlp.passages import PassageSplitter, sentence_spans
-from nlp.entities import EntityExtractor
 from nlp.tagging import PassageTagger, document_profile, tagging_version
 
-from .settings import local_model_path
 from .multilingual import backfill_multilingual
-from .translation import backfill_vocabulary
+from .settings import local_model_path
 from .store import PassageIndex
+from .translation import backfill_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +223,9 @@ def _record(index, report, known, meta: DocMeta, path: Path, sha: str, status: s
 
 def _process(index, todo, report, known, *, workers: int, progress: bool, batch_size: int,
              on_progress: ProgressCallback | None, catalogue: str | None) -> None:
-    from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersDocumentEmbedder
+    from haystack_integrations.components.embedders.sentence_transformers import (
+        SentenceTransformersDocumentEmbedder,
+    )
 
     notify = on_progress or (lambda stage, done, total: None)
     converter = CorpusConverter(workers=workers, progress_bar=progress,

@@ -12,8 +12,6 @@ group counts, and groups add up.
 from __future__ import annotations
 
 import json
-import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -21,41 +19,21 @@ import numpy as np
 from haystack import Document, component
 from haystack.utils.filters import document_matches_filter
 
+from nlp.text import index_words, passage_language, stemmer, stopwords
+
 IDS_FILE = "passage_ids.json"
 SCHEME_FILE = "scheme.json"
 SCHEME = "per-language-snowball-1"  # how passages are tokenised; another means rebuilding
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
-_STOPWORDS = {"en": "STOPWORDS_EN", "de": "STOPWORDS_GERMAN", "fr": "STOPWORDS_FRENCH", "it": "STOPWORDS_ITALIAN",
-              "es": "STOPWORDS_SPANISH", "pt": "STOPWORDS_PORTUGUESE", "nl": "STOPWORDS_DUTCH",
-              "sv": "STOPWORDS_SWEDISH", "da": "STOPWORDS_DANISH", "no": "STOPWORDS_NORWEGIAN"}
-
 # An alternative is a tuple of stemmed tokens (one word, or the words of a phrase); a group is the
 # alternatives of one query word or concept.
 Group = tuple[tuple[str, ...], ...]
 
 
-def passage_language(doc: Document) -> str:
-    return doc.meta.get("passage_language") or doc.meta.get("language") or "en"
-
-
-@lru_cache(maxsize=32)
-def stopwords(lang: str) -> frozenset[str]:
-    """bm25s's stop words of a language (none for languages it has no list for). For English its
-    short list: the longer one (NLTK's, with "what", "which", "did") raised MRR but lost a
-    monolingual gold question at 5 (README, cross-lingual search)."""
-    import bm25s.stopwords
-
-    name = _STOPWORDS.get(lang)
-    return frozenset(getattr(bm25s.stopwords, name)) if name else frozenset()
-
-
 def analyse(text: str, lang: str) -> list[str]:
     """Index terms of a text in ``lang``: lower-case words of 2+ characters, not stop words of
     ``lang``, stemmed with its Snowball stemmer (kept as they are for a language without one)."""
-    from nlp.glossary import stemmer
-
     stop = stopwords(lang)
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
+    words = [w for w in index_words(text) if w not in stop]
     s = stemmer(lang)
     return s.stemWords(words) if s else words
 
@@ -93,10 +71,10 @@ class KeywordIndex:
         import bm25s
 
         self._ids = [d.id for d in documents]
-        self._languages = tuple(sorted({passage_language(d) for d in documents})) or ("en",)
+        self._languages = tuple(sorted({passage_language(d.meta, "en") for d in documents})) or ("en",)
         bm25 = bm25s.BM25()
         if documents:
-            corpus = [analyse(keyword_text(d), passage_language(d)) for d in documents]
+            corpus = [analyse(keyword_text(d), passage_language(d.meta, "en")) for d in documents]
             bm25.index([c or [""] for c in corpus], show_progress=False)
         self._bm25 = bm25
         self._df = None
@@ -128,15 +106,13 @@ class KeywordIndex:
     # -- query side --------------------------------------------------------------------------
     def word_group(self, word: str) -> Group:
         """One query word's alternatives: its stem in each language of the index."""
-        from nlp.glossary import stemmer
-
         w = word.lower()
         return tuple(sorted({(s.stemWord(w) if (s := stemmer(lang)) else w,) for lang in self._languages}))
 
     def query_groups(self, query: str, language: str | None = None) -> list[Group]:
         """A query's word groups, without the stop words of its ``language`` (English by default)."""
         stop = stopwords(language or "en")
-        words = dict.fromkeys(w for w in _TOKEN.findall(query.lower()) if w not in stop)
+        words = dict.fromkeys(w for w in index_words(query) if w not in stop)
         return list(dict.fromkeys(self.word_group(w) for w in words))
 
     @staticmethod

@@ -38,7 +38,7 @@ def windows(text: str, size: int = WINDOW_WORDS, stride: int = WINDOW_STRIDE) ->
     return [" ".join(words[s:s + size]) for s in starts]
 
 
-def _one_blas_thread():
+def one_blas_thread():
     """numpy on one BLAS thread: idle BLAS threads keep spinning after a matrix product and slow
     the MiniLM query embedding that runs next (measured 20 -> 100 ms a question)."""
     from threadpoolctl import threadpool_limits
@@ -125,7 +125,7 @@ class MultilingualRetriever:
         language (cosine >= best same-language cosine + ``margin``): an English question about
         English text gets nothing from here, an English question about a German list gets the
         German passages (measured on both gold sets, README)."""
-        with _one_blas_thread():
+        with one_blas_thread():
             return self._run(query, filters, top_k, other_than)
 
     def _run(self, query: str, filters: dict[str, Any] | None, top_k: int | None,

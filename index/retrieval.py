@@ -23,7 +23,6 @@ from .keyword import Group, KeywordRetriever
 from .settings import local_model_path
 from .store import PassageIndex
 
-
 KEYWORD_WEIGHT, DENSE_WEIGHT, MULTILINGUAL_WEIGHT = 1.0, 0.3, 1.0
 TRANSLATIONS = ("glossary", "vocabulary")  # what joins the keyword query: glossary/lexicon forms, vocabulary translations
 MULTILINGUAL_CROSS_ONLY = True  # the multilingual retriever returns only passages in another language than the question's
@@ -92,8 +91,12 @@ class HybridRetriever:
     def warm_up(self) -> None:
         if self._pipeline is not None:
             return
-        from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersTextEmbedder
-        from haystack_integrations.components.retrievers.chroma import ChromaEmbeddingRetriever
+        from haystack_integrations.components.embedders.sentence_transformers import (
+            SentenceTransformersTextEmbedder,
+        )
+        from haystack_integrations.components.retrievers.chroma import (
+            ChromaEmbeddingRetriever,
+        )
 
         from nlp.glossary import expand_query
         from nlp.language import question_language
@@ -129,6 +132,12 @@ class HybridRetriever:
     def embedder(self):
         self.warm_up()
         return self._pipeline.get_component("text_embedder")
+
+    def encode(self, texts: list[str]):
+        """L2-normalised embeddings of ``texts`` with the dense model (the one that embedded the
+        passages): answer sentences not stored at ingestion are scored with it."""
+        backend = self.embedder.embedding_backend
+        return backend.embed(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
 
     def retrieve(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8,
                  translations: QueryTranslations | None = None) -> tuple[list[Document], list[float]]:

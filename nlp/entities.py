@@ -42,7 +42,7 @@ class EntityExtractor:
             return
         import spacy
 
-        from .tagging import load_lexicon
+        from .lexicon import load_lexicon
 
         self._nlp = spacy.load(MODEL, exclude=["parser", "lemmatizer", "attribute_ruler", "tagger", "senter"])
         self._stop = _not_organisations()

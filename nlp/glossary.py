@@ -12,36 +12,19 @@ round. Expansion feeds only the keyword retriever; the dense retrievers see the 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .text import fold, stemmer
+from .text import words as split_words
+
 GLOSSARY_FILE = Path(__file__).parent / "lexicon" / "glossary.jsonl"
-# Snowball stemmers (PyStemmer) for the lexicon's languages; others are matched unstemmed.
-STEMMERS = {"en": "english", "de": "german", "fr": "french", "it": "italian", "es": "spanish", "pt": "portuguese",
-            "nl": "dutch", "lt": "lithuanian", "ro": "romanian", "sv": "swedish", "fi": "finnish", "el": "greek",
-            "hu": "hungarian", "da": "danish"}
-_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.U)
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
-@lru_cache(maxsize=32)
-def stemmer(lang: str):
-    import Stemmer
-
-    name = STEMMERS.get(lang)
-    return Stemmer.Stemmer(name) if name else None
 
 
 def stems(text: str, lang: str) -> tuple[str, ...]:
     """Lower-case words of ``text`` stemmed in ``lang`` (compared without accents)."""
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w.lower() for w in split_words(text)]
     s = stemmer(lang)
     return tuple(fold(x) for x in (s.stemWords(words) if s else words))
 
@@ -76,7 +59,7 @@ def load_glossary(path: Path = GLOSSARY_FILE) -> tuple[str, tuple[Entry, ...]]:
 def _entries(include_lexicon: bool = True) -> tuple[Entry, ...]:
     entries = list(load_glossary()[1])
     if include_lexicon:
-        from .tagging import load_lexicon
+        from .lexicon import load_lexicon
 
         entries += [Entry({lang: tuple(v) for lang, v in c.variants.items()}, c.id) for c in load_lexicon()[1]]
     return tuple(entries)
@@ -103,7 +86,7 @@ def expand_query(query: str, languages: frozenset[str] | None = None, max_added:
     entries = _entries(include_lexicon)
     result = Expansion(query)
     hits: dict[int, tuple[str, str]] = {}  # entry -> (language matched, words)
-    words = _WORD.findall(query)
+    words = split_words(query)
     for lang, forms in index.items():
         q = stems(query, lang)
         longest = max((len(k) for k in forms), default=0)

@@ -33,11 +33,11 @@ def english_words(max_logprob: float = -18.0) -> frozenset[str]:
     stop words. -18 takes in rare words (and some foreign ones); -14 only common ones."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    from ingest.clean import _known_words
+    from ingest.clean import known_words
 
     from .organisations import common_words
 
-    return _known_words() | common_words(max_logprob) | frozenset(STOP_WORDS)
+    return known_words() | common_words(max_logprob) | frozenset(STOP_WORDS)
 
 
 def question_language(question: str) -> str:

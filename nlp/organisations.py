@@ -15,9 +15,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from .lexicon import ACRONYM, is_acronym
+
 ORGS_FILE = Path(__file__).parent / "lexicon" / "organisations.jsonl"
 ALIAS_RULES_VERSION = 3  # bump when the alias rules below change: stored passages are re-tagged
-_ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.\-]{3,}$")
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,6 @@ class Organisation:
     website: str = ""
     sectors: tuple[str, ...] = field(default_factory=tuple)
     catalogue_id: str = ""  # the JRC DIH catalogue entry this organisation is, when it is one
-
-
-def _is_acronym(alias: str) -> bool:
-    return bool(_ACRONYM.match(alias)) or (alias[:1].islower() and any(c.isupper() for c in alias[1:]))
 
 
 @lru_cache(maxsize=1)
@@ -58,17 +55,17 @@ def _catalogue_aliases(title: str, known_words: frozenset[str]) -> list[str]:
         if len(part) >= 4:
             aliases.add(part)
     for acro in re.findall(r"\(([^)]{4,20})\)", title):
-        if _ACRONYM.match(acro):
+        if ACRONYM.match(acro):
             aliases.add(acro)
     first = title.split(" ")[0]
-    if not title.isupper() and _ACRONYM.match(first) and len(first) >= 5:
+    if not title.isupper() and ACRONYM.match(first) and len(first) >= 5:
         aliases.add(first)
     out = []
     for a in aliases:
         a = re.sub(r"\s*\([^)]*\)\s*", " ", a).strip() if len(a.split()) > 1 and a != title else a
         words = re.findall(r"[^\W\d_]+", a.lower())
         generic = all(w in known_words for w in words)
-        if len(a) < 4 or (generic and len(words) < 4) or (len(words) == 1 and not _is_acronym(a) and len(a) < 6):
+        if len(a) < 4 or (generic and len(words) < 4) or (len(words) == 1 and not is_acronym(a) and len(a) < 6):
             continue
         out.append(a)
     return sorted(set(out))
@@ -78,7 +75,7 @@ def _catalogue_aliases(title: str, known_words: frozenset[str]) -> list[str]:
 def load_organisations(catalogue: str | None = None) -> tuple[str, tuple[Organisation, ...]]:
     """(version, organisations): the curated list plus, when ``catalogue`` is given, the hubs of
     the JRC DIH catalogue (NGSI-LD JSON). The version changes with either file."""
-    from ingest.clean import _known_words
+    from ingest.clean import known_words
 
     lines = [json.loads(x) for x in ORGS_FILE.read_text(encoding="utf-8").splitlines() if x.strip()]
     header, rows = lines[0], lines[1:]
@@ -87,10 +84,10 @@ def load_organisations(catalogue: str | None = None) -> tuple[str, tuple[Organis
     if catalogue:
         raw = Path(catalogue).read_bytes()
         version += "+catalogue-" + hashlib.sha256(raw).hexdigest()[:8]
-        from .tagging import load_lexicon
+        from .lexicon import load_lexicon
 
         terms = {v.lower() for c in load_lexicon()[1] for vs in c.variants.values() for v in vs}
-        known = common_words() | _known_words() | terms  # "Kompetenzzentrum" is a term, not a name
+        known = common_words() | known_words() | terms  # "Kompetenzzentrum" is a term, not a name
         curated = {a.lower(): i for i, o in enumerate(orgs) for a in o.aliases}
         for hub in json.loads(raw):
             title = (hub.get("title") or {}).get("value") or ""

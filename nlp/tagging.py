@@ -23,59 +23,11 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-LEXICON_DIR = Path(__file__).parent / "lexicon"
-TERMS_FILE = LEXICON_DIR / "terms.jsonl"
-DOMAINS_FILE = LEXICON_DIR / "domains.jsonl"
+from .lexicon import DOMAINS_FILE, TERMS_FILE, flag, load_lexicon, load_taxonomy
+
 SPANS_KEY = "ris3_terms"
 DOMAIN_SPANS_KEY = "ris3_domains"
 ORG_SPANS_KEY = "ris3_orgs"
-
-
-@dataclass(frozen=True)
-class Concept:
-    id: str
-    label: str
-    group: str
-    variants: dict[str, list[str]]
-    acronyms: list[str] = field(default_factory=list)
-    not_before: list[str] = field(default_factory=list)
-    not_after: list[str] = field(default_factory=list)
-    policy: str = ""
-
-
-@dataclass(frozen=True)
-class DomainDef:
-    id: str
-    label: str
-    nace: str
-    keywords: dict[str, list[str]]
-
-
-def _read_jsonl(path: Path) -> tuple[dict, list[dict]]:
-    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return lines[0], lines[1:]
-
-
-@lru_cache(maxsize=4)
-def load_lexicon(path: Path = TERMS_FILE) -> tuple[str, tuple[Concept, ...]]:
-    """(version, concepts). Raises ValueError naming the file and line on a malformed entry."""
-    header, rows = _read_jsonl(Path(path))
-    concepts = []
-    for i, row in enumerate(rows, start=2):
-        try:
-            concepts.append(Concept(**row))
-        except TypeError as exc:
-            raise ValueError(f"{path}:{i}: bad concept entry ({exc})") from exc
-    ids = [c.id for c in concepts]
-    if len(ids) != len(set(ids)):
-        raise ValueError(f"{path}: duplicate concept ids")
-    return header["lexicon_version"], tuple(concepts)
-
-
-@lru_cache(maxsize=4)
-def load_taxonomy(path: Path = DOMAINS_FILE) -> tuple[str, tuple[DomainDef, ...]]:
-    header, rows = _read_jsonl(Path(path))
-    return header["taxonomy_version"], tuple(DomainDef(**row) for row in rows)
 
 
 def tagging_version(catalogue: str | None = None) -> str:
@@ -99,7 +51,8 @@ class TermTagger:
     (label = domain id, one span per domain keyword)."""
 
     def __init__(self, nlp: Language, name: str, terms_path: Path, domains_path: Path, catalogue_path: str | None = None):
-        from .organisations import _is_acronym, load_organisations
+        from .lexicon import is_acronym
+        from .organisations import load_organisations
 
         self.name = name
         _, self.concepts = load_lexicon(terms_path)
@@ -120,8 +73,8 @@ class TermTagger:
         self.org_lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.org_exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         for o in load_organisations(catalogue_path)[1]:
-            exact = [a for a in o.aliases if _is_acronym(a)]
-            loose = [a for a in o.aliases if not _is_acronym(a)]
+            exact = [a for a in o.aliases if is_acronym(a)]
+            loose = [a for a in o.aliases if not is_acronym(a)]
             if exact:
                 self.org_exact.add(o.id, [nlp.make_doc(a) for a in exact])
             if loose:
@@ -154,7 +107,6 @@ class TermTagger:
 def tagger_pipeline(catalogue: str | None = None) -> Language:
     """A blank multilingual pipeline with the tagger: tokeniser rules only, nothing downloaded."""
     import spacy
-
     from spacy.util import compile_infix_regex
 
     nlp = spacy.blank("xx")
@@ -214,12 +166,6 @@ def assign_domains(hits: Counter, dominant: frozenset[str] = frozenset(), min_hi
     names tourism once is about tourism). Chosen on the gold set; both document-disjoint halves
     improved over passage evidence alone (see README, tagging figures)."""
     return sorted(d for d, n in hits.items() if n >= min_hits or (n >= 1 and d in dominant))
-
-
-def flag(concept_or_domain: str) -> str:
-    """Metadata key of a boolean filter flag: 'support.living_lab' -> 'tag__support_living_lab'."""
-    prefix = "dom__" if concept_or_domain.startswith("domain.") else "tag__"
-    return prefix + concept_or_domain.replace(".", "_")
 
 
 def passage_tag_meta(text: str, catalogue: str | None = None, dominant: frozenset[str] = frozenset()) -> dict[str, Any]:

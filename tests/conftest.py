@@ -55,9 +55,9 @@ def built_index(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def asker(built_index):
-    from app.service import Asker
+    from app.service import open_asker
 
-    a = Asker(built_index[0])
+    a = open_asker(built_index[0])
     a.warm_up()
     return a
 

@@ -1,8 +1,8 @@
 """Questions users ask first, answered from the ingested subset with citations."""
 import pytest
 
-from app.answer import content_terms, term_overlap
 from app.service import Filters
+from qa.terms import content_terms, term_overlap
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +107,7 @@ def test_a_question_naming_a_region_the_corpus_does_not_cover_says_so(asker):
 
 
 def test_names_the_corpus_knows_and_german_nouns_are_not_missing(asker):
-    from app.answer import unknown_names
+    from qa.terms import unknown_names
 
     idf = asker.index.keyword_index.idf
     assert unknown_names("How does DIGIMAT relate to the South Moravian RIS3?", idf) == []
@@ -115,7 +115,7 @@ def test_names_the_corpus_knows_and_german_nouns_are_not_missing(asker):
 
 
 def test_text_read_across_diagram_cells_is_not_taken_for_an_answer_sentence():
-    from app.answer import _looks_like_prose
+    from qa.answer import _looks_like_prose
 
     # pl-lubelskie-ris-2030.pdf p. 85 and p. 53: table cells read line by line
     garbled = ("Attachments 83 12 Increasing the role innovation CLUSTERS3 Policy Learning Inclusion of clu- 7 of "

@@ -3,8 +3,10 @@ import json
 
 from haystack import Document
 
-from app.answer import NO_ANSWER, Answer, _Candidate, _list_after, number_citations, page_label, region_label
 from nlp.passages import sentence_spans
+from qa.answer import _Candidate, _list_after, number_citations
+from qa.citations import page_label, region_label
+from qa.types import NO_ANSWER, Answer
 
 
 def _passage():

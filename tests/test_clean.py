@@ -1,5 +1,11 @@
 """Cleaning rules, on real corpus text where the corpus shows the problem."""
-from ingest.clean import clean_pages, join_lines, join_ligature_gaps, normalise, running_lines
+from ingest.clean import (
+    clean_pages,
+    join_ligature_gaps,
+    join_lines,
+    normalise,
+    running_lines,
+)
 from ingest.extract import extract_pdf_pages, extract_text_pages
 
 from .conftest import CORPUS, SEED

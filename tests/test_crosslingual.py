@@ -166,7 +166,12 @@ def test_every_passage_gets_a_multilingual_vector_at_ingestion(german_index):
 @pytest.mark.slow
 def test_every_indexed_word_gets_a_vector_and_questions_are_translated_into_them(german_index):
     from app.service import open_index
-    from index.translation import WORD_MODEL, QueryTranslator, backfill_vocabulary, vocabulary
+    from index.translation import (
+        WORD_MODEL,
+        QueryTranslator,
+        backfill_vocabulary,
+        vocabulary,
+    )
 
     index = open_index(german_index)
     stored = index.stored_words(WORD_MODEL)
@@ -187,9 +192,9 @@ def test_every_indexed_word_gets_a_vector_and_questions_are_translated_into_them
     ("Which water utility rehabilitated the drinking water network in Fürstenwalde?", "Trinkwassernetz Fürstenwalde"),
 ])
 def test_an_english_question_returns_the_german_passage_that_answers_it(german_index, question, german):
-    from app.service import Asker
+    from app.service import open_asker
 
-    asker = Asker(german_index)
+    asker = open_asker(german_index)
     answer = asker.ask(question)
     top = answer.passages[:5]
     hit = next((p for p in top if german in " ".join(p.content.split())), None)
@@ -199,9 +204,9 @@ def test_an_english_question_returns_the_german_passage_that_answers_it(german_i
 
 @pytest.mark.slow
 def test_the_answer_says_when_it_quotes_text_in_another_language(german_index):
-    from app.service import Asker
+    from app.service import open_asker
 
-    asker = Asker(german_index)
+    asker = open_asker(german_index)
     for question in ("Who was funded to digitise historical forest areas?",
                      "Which water utility rehabilitated the drinking water network in Fürstenwalde?"):
         answer = asker.ask(question)
@@ -217,7 +222,7 @@ def test_the_answer_says_when_it_quotes_text_in_another_language(german_index):
 
 
 def test_the_translation_note_lists_the_words_searched_in_the_quoted_language():
-    from app.answer import Answer, Citation
+    from qa.types import Answer, Citation
 
     cite = Citation(n=1, doc_id="d", title="t", region="r", country="DE", doc_type="op-operations", page=248,
                     sentence="Errichtung einer Flugschule", passage_id="p", span=(0, 27), page_offset=0, language="de",
@@ -234,7 +239,7 @@ def test_the_translation_note_lists_the_words_searched_in_the_quoted_language():
 
 
 def test_translations_count_for_the_question_terms_they_translate_in_a_sentence_of_that_language():
-    from app.answer import content_terms, term_overlap, translated_terms
+    from qa.terms import content_terms, term_overlap, translated_terms
 
     terms = content_terms("Who set up a flight school?")
     translations = [{"source": "flight school", "language": "de", "words": ["Flugschule"], "origin": "vocabulary"},

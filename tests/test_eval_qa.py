@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 
 from eval.metrics import hit_at_k, ndcg_at_k, reciprocal_rank
-from eval.qa import GOLD, Candidate, GoldQuestion, gold_problems, load_gold, relevant, run, score, QuestionResult
+from eval.qa import (
+    GOLD,
+    Candidate,
+    GoldQuestion,
+    QuestionResult,
+    gold_problems,
+    load_gold,
+    relevant,
+    run,
+    score,
+)
 
 from .conftest import CORPUS, SUBSET
 

@@ -4,7 +4,13 @@ import re
 import pytest
 
 from ingest.errors import IngestError
-from ingest.extract import extract_docx_pages, extract_pdf_pages, extract_text_pages, pdf_page_count, sniff_kind
+from ingest.extract import (
+    extract_docx_pages,
+    extract_pdf_pages,
+    extract_text_pages,
+    pdf_page_count,
+    sniff_kind,
+)
 
 from .conftest import CORPUS
 

@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 from docx import Document as Docx
 
+from analysis.compare import compare, parse_regions
+from analysis.funding import FundingData
+from analysis.hubs import HubCatalogue
+from analysis.profiles import ProfileBuilder
+from analysis.regions import RegionResolver, region_passages
 from app.cli import cli
-from app.compare import compare, parse_regions
-from app.funding import FundingData
-from app.hubs import HubCatalogue
-from app.profile_formats import profile_bytes
-from app.profiles import ProfileBuilder
-from app.regions import RegionResolver, region_passages
+from app.render.profile_formats import profile_bytes
 from app.service import open_index
 from ingest.datasets import fold
 

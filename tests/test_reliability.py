@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from app.cli import cli
-from app.service import Asker, Filters, ingest, open_index
+from app.service import Filters, ingest, open_asker, open_index
 from app.settings import Settings
 
 from .conftest import CORPUS, REPO, make_corpus
@@ -256,7 +258,7 @@ def test_questions_keep_being_answered_while_an_ingest_runs(built_index, tmp_pat
     home = tmp_path / "home"
     shutil.copytree(built_index[0].home, home)
     settings = Settings(home=home)
-    asker = Asker(settings)
+    asker = open_asker(settings)
     asker.warm_up()
     extra = make_corpus(tmp_path / "extra", ["strategies/fi-south-ostrobothnia-s3.pdf"])
     cmd, env = _ingest_cmd(home, extra)

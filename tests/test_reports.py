@@ -11,9 +11,9 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from analysis.reports import default_terms, keyword_report, kwic, resolve_terms
 from app.cli import cli
-from app.report_formats import render_kwic, render_report, write_report
-from app.reports import default_terms, keyword_report, kwic, resolve_terms
+from app.render.report_formats import render_kwic, render_report, write_report
 from app.service import open_index
 
 from .test_tagging import SEED_COUNTS

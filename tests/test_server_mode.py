@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.service import Asker, ingest, open_index
+from app.service import ingest, open_asker, open_index
 from app.settings import Settings
 
 from .conftest import make_corpus
@@ -59,7 +59,7 @@ def test_documents_ingested_through_a_chroma_server_are_answered_with_citations(
     assert not (index.folder / "chroma").exists()  # vectors are on the server, not in RIS3_HOME
     assert any(data.iterdir())
     assert index.check()["ok"] and index.check()["chroma"] == index.passage_count()
-    asker = Asker(settings)
+    asker = open_asker(settings)
     answer = asker.ask("How does DIGIMAT relate to the South Moravian RIS3?")
     assert answer.answered and answer.citations
     assert answer.citations[0].doc_id == "jrc-dih-in-smart-specialisation-2018"

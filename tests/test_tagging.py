@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.tagging import load_lexicon, load_taxonomy, passage_tag_meta, tag_text
+from nlp.lexicon import load_lexicon, load_taxonomy
+from nlp.tagging import passage_tag_meta, tag_text
 
 from .conftest import CORPUS
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import streamlit as st
 from haystack import Document
 
-from app.answer import Answer, page_label, region_label
-from app.hubs import HubCatalogue
+from analysis.hubs import HubCatalogue
 from app.service import Asker, Filters
+from qa.citations import page_label, region_label
+from qa.types import Answer
 
-from .common import get_catalogue, marked, open_hub, open_reader
+from .common import get_catalogue, get_settings, marked, open_hub, open_reader
 
 EXAMPLES = (
     "How does DIGIMAT relate to the South Moravian RIS3?",
@@ -24,7 +25,7 @@ def render(asker: Asker, filters: Filters) -> None:
     question = st.chat_input("Ask about strategies, programmes, hubs, EDP ...")  # pinned to the bottom
     if not history and not question:
         st.markdown("Try: " + " · ".join(f"*{q}*" for q in EXAMPLES))
-    catalogue = get_catalogue(str(asker.settings.corpus))
+    catalogue = get_catalogue(str(get_settings().corpus))
     for i, (past, answer) in enumerate(history):
         _show_turn(i, past, answer, catalogue)
     if question:

@@ -7,24 +7,32 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from app.service import Asker, Filters, ingest, library_rows
+from analysis.library import library_rows
+from app.service import Asker, Filters, ingest, open_asker
 from app.settings import Settings
+from index.filters import FILTER_FIELDS
 
 if TYPE_CHECKING:
-    from app.funding import FundingData
-    from app.hubs import HubCatalogue
-    from app.regions import RegionResolver
+    from analysis.funding import FundingData
+    from analysis.hubs import HubCatalogue
+    from analysis.regions import RegionResolver
 
 PAGES = ("Ask", "Read", "Library", "Reports", "Concordance", "Region profile", "Compare", "Hubs", "Funding",
          "Add documents")
-FILTER_FIELDS = (("region", "Region"), ("country", "Country"), ("doc_type", "Document type"),
-                 ("language", "Language"), ("year", "Year"), ("doc_id", "Document"), ("tag", "Mentions (tag)"))
+_LABELS = {"region": "Region", "country": "Country", "doc_type": "Document type", "language": "Language",
+           "year": "Year", "doc_id": "Document", "tag": "Mentions (tag)"}
+FILTER_LABELS = {key: _LABELS.get(key, key) for key in (*FILTER_FIELDS, "tag")}  # the sidebar's filters, in order
+
+
+def get_settings() -> Settings:
+    """The app's settings (defaults and the environment, as at start)."""
+    return Settings.from_env()
 
 
 @st.cache_resource(show_spinner=False)
 def get_asker(settings: Settings) -> Asker:
     """One Asker (models and index loaded once) per settings, shared by all sessions."""
-    return Asker(settings)
+    return open_asker(settings)
 
 
 def ensure_index(asker: Asker) -> None:
@@ -40,7 +48,7 @@ def ensure_index(asker: Asker) -> None:
     def on_progress(stage: str, done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"{labels.get(stage, stage)}: {done} / {total}")
 
-    report = ingest(asker.settings, progress=False, on_progress=on_progress)
+    report = ingest(get_settings(), progress=False, on_progress=on_progress)
     bar.empty()
     asker.refresh()
     st.success(f"Indexed {report.count('ingested')} documents in {report.seconds:.0f} s.")
@@ -59,7 +67,7 @@ def open_hub(name: str) -> None:
 
 
 def clear_filters() -> None:
-    for key, _ in FILTER_FIELDS:
+    for key in FILTER_LABELS:
         st.session_state[f"filter_{key}"] = []
 
 
@@ -77,10 +85,10 @@ def filter_sidebar(asker: Asker) -> Filters:
     titles = {r["doc_id"]: r["title"] for r in rows} | _tag_labels()
     st.sidebar.header("Filters")
     chosen: dict[str, list[str]] = {}
-    for key, label in FILTER_FIELDS:
+    for key, label in FILTER_LABELS.items():
         fmt = (lambda d: titles.get(d, d)) if key in ("doc_id", "tag") else str
         chosen[key] = st.sidebar.multiselect(label, options[key], key=f"filter_{key}", format_func=fmt)
-    active = [(label, v) for key, label in FILTER_FIELDS for v in chosen[key]]
+    active = [(label, v) for key, label in FILTER_LABELS.items() for v in chosen[key]]
     if active:
         st.sidebar.markdown(" ".join(f":blue-badge[{label}: {titles.get(v, v)}]" for label, v in active))
         st.sidebar.button("Clear filters", on_click=clear_filters)
@@ -104,7 +112,7 @@ def _tag_options() -> list[str]:
 
 
 def _tag_labels() -> dict[str, str]:
-    from nlp.tagging import load_lexicon, load_taxonomy
+    from nlp.lexicon import load_lexicon, load_taxonomy
 
     return {c.id: c.label for c in load_lexicon()[1]} | {d.id: f"Domain: {d.label}" for d in load_taxonomy()[1]}
 
@@ -112,14 +120,14 @@ def _tag_labels() -> dict[str, str]:
 # -- shared by the region pages (profile, compare, hubs, funding) ------------------------------------
 def index_key(asker: Asker) -> tuple:
     """Identifies the index state: cached results are recomputed after an ingest or an upload."""
-    return (str(asker.index.folder), str(asker.settings.corpus), asker.index.passage_count(),
+    return (str(asker.index.folder), str(get_settings().corpus), asker.index.passage_count(),
             asker.index.tagging_version())
 
 
 @st.cache_resource(show_spinner=False)
 def get_catalogue(corpus: str) -> "HubCatalogue | None":
     """The JRC DIH catalogue of the corpus, BM25 ready; None when the corpus has none."""
-    from app.hubs import HubCatalogue
+    from analysis.hubs import HubCatalogue
 
     try:
         catalogue = HubCatalogue.from_corpus(Path(corpus))
@@ -132,7 +140,7 @@ def get_catalogue(corpus: str) -> "HubCatalogue | None":
 @st.cache_resource(show_spinner=False)
 def get_funding(corpus: str) -> "FundingData":
     """The cohesion finance data of the corpus (raises FileNotFoundError when it has none)."""
-    from app.funding import FundingData
+    from analysis.funding import FundingData
 
     return FundingData.from_corpus(Path(corpus))
 
@@ -140,10 +148,10 @@ def get_funding(corpus: str) -> "FundingData":
 @st.cache_resource(show_spinner=False, max_entries=4)
 def get_resolver(_asker: Asker, key: tuple) -> "RegionResolver":
     """Region names and NUTS codes -> regions, over the index's documents (cached per index state)."""
-    from app.regions import RegionResolver
-    from app.sources import dataset
+    from analysis.regions import RegionResolver
+    from analysis.sources import dataset
 
-    return RegionResolver(dataset(_asker.settings.corpus, "nuts").path, _asker.index.documents())
+    return RegionResolver(dataset(get_settings().corpus, "nuts").path, _asker.index.documents())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -168,7 +176,7 @@ def region_picker(asker: Asker, prefix: str, pick_col, type_col) -> str:
 
 def where_cited(c) -> str:
     """ "p. 12", or "text file, no page numbers", for a text citation."""
-    from app.answer import page_label
+    from qa.citations import page_label
 
     return page_label({"file_kind": "text" if c.file.endswith((".txt", ".md")) else "pdf"}, c.page)
 

@@ -7,11 +7,18 @@ from datetime import date
 
 import streamlit as st
 
-from app.compare import MAX_REGIONS, Comparison, compare
-from app.profile_formats import compare_bytes
+from analysis.compare import MAX_REGIONS, Comparison, compare
+from app.render.profile_formats import compare_bytes
 from app.service import Asker
 
-from .common import index_key, md_escape, open_reader, region_choices, where_cited
+from .common import (
+    get_settings,
+    index_key,
+    md_escape,
+    open_reader,
+    region_choices,
+    where_cited,
+)
 
 FORMATS = {"md": ("Markdown", "text/markdown"), "html": ("HTML", "text/html"), "json": ("JSON", "application/json")}
 EXAMPLE = "What role do clusters play?"
@@ -41,7 +48,7 @@ def render(asker: Asker) -> None:
             return
         try:
             with st.spinner(f"Answering from the passages of {len(regions)} regions ..."):
-                result = compare(asker, asker.settings.corpus, question, list(regions))
+                result = compare(asker, get_settings().corpus, question, list(regions))
         except (ValueError, FileNotFoundError) as exc:
             st.error(str(exc))
             return

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.funding import FundingData, Programme, country_code, money
+from analysis.funding import FundingData, Programme, country_code, money
 from app.service import Asker
 
-from .common import get_funding, get_resolver, index_key, region_picker
+from .common import get_funding, get_resolver, get_settings, index_key, region_picker
 
 AMOUNT = st.column_config.NumberColumn(format="localized", width=110)
 
@@ -15,7 +15,7 @@ AMOUNT = st.column_config.NumberColumn(format="localized", width=110)
 def render(asker: Asker) -> None:
     st.title("Funding")
     try:
-        data = get_funding(str(asker.settings.corpus))
+        data = get_funding(str(get_settings().corpus))
     except FileNotFoundError as exc:
         st.error(f"No cohesion finance data: {exc}")
         return
@@ -38,7 +38,7 @@ def render(asker: Asker) -> None:
             return
         where = f"{region.name}{f' ({region.nuts})' if region.nuts else ''}"
     else:
-        countries = _countries(data, str(asker.settings.corpus))
+        countries = _countries(data, str(get_settings().corpus))
         code = st.columns(3)[0].selectbox("Country", list(countries), index=None, key="funding_country",
                                           format_func=lambda c: f"{countries[c]} ({c})", placeholder="Choose a country")
         if not code:

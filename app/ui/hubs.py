@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.hubs import HubCatalogue, HubSearch
+from analysis.hubs import HubCatalogue, HubSearch
 from app.service import Asker
 from ingest.datasets import Hub
 
-from .common import get_catalogue, marked, md_escape, open_reader
+from .common import get_catalogue, get_settings, marked, md_escape, open_reader
 
 LIMIT = 20
 FILTER_KEYS = ("hubs_country", "hubs_sector", "hubs_city")
@@ -27,9 +27,9 @@ def _take_preset() -> None:
 
 def render(asker: Asker) -> None:
     st.title("Digital Innovation Hubs")
-    catalogue = get_catalogue(str(asker.settings.corpus))
+    catalogue = get_catalogue(str(get_settings().corpus))
     if catalogue is None:
-        st.error(f"The corpus has no DIH catalogue (expected {asker.settings.hub_catalogue}).")
+        st.error(f"The corpus has no DIH catalogue (expected {get_settings().hub_catalogue}).")
         return
     st.caption(f"{catalogue.dataset.title}. Hubs named like the query (also by acronym) come first, then hubs "
                "related by text (name, description, sectors, city). Each hub lists where the indexed documents "

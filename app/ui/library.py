@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.service import Asker, library_rows
+from analysis.library import library_rows
+from app.service import Asker
 
 from .common import open_reader
 
@@ -13,9 +14,8 @@ COLUMNS = {"title": "Title", "doc_type": "Type", "region": "Region", "country": 
 
 
 def _org_name(org_id: str) -> str:
-    from nlp.organisations import load_organisations
-
     from app.settings import Settings
+    from nlp.organisations import load_organisations
 
     catalogue = Settings.from_env().hub_catalogue
     names = {o.id: o.name for o in load_organisations(str(catalogue) if catalogue.exists() else None)[1]}

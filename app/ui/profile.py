@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.profile_formats import profile_bytes
-from app.profiles import ProfileBuilder, RegionProfile, profile_filename
+from analysis.profiles import ProfileBuilder, RegionProfile, profile_filename
+from app.render.profile_formats import profile_bytes
 from app.service import Asker
 
-from .common import get_catalogue, index_key, md_escape, open_hub, open_reader, region_picker, where_cited
+from .common import (
+    get_catalogue,
+    get_settings,
+    index_key,
+    md_escape,
+    open_hub,
+    open_reader,
+    region_picker,
+    where_cited,
+)
 
 FORMATS = {"md": ("Markdown", "text/markdown"), "html": ("HTML", "text/html"),
            "docx": ("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -18,7 +27,7 @@ FORMATS = {"md": ("Markdown", "text/markdown"), "html": ("HTML", "text/html"),
 @st.cache_data(show_spinner=False, max_entries=16)
 def _profile(_asker: Asker, key: tuple, region: str, answers: bool) -> tuple[RegionProfile, dict[str, bytes]]:
     """The profile and its files, cached per region, options and index state (``key``)."""
-    builder = ProfileBuilder(_asker.index, _asker.settings.corpus, asker=_asker if answers else None)
+    builder = ProfileBuilder(_asker.index, get_settings().corpus, asker=_asker if answers else None)
     profile = builder.build(region)
     return profile, {fmt: profile_bytes(profile, fmt) for fmt in FORMATS}
 
@@ -96,7 +105,7 @@ def _sources(asker: Asker, profile: RegionProfile) -> None:
     by_file: dict[str, list] = {}
     for c in profile.data_citations:
         by_file.setdefault(c.file, []).append(c)
-    catalogue = get_catalogue(str(asker.settings.corpus)) if by_file else None
+    catalogue = get_catalogue(str(get_settings().corpus)) if by_file else None
     for file, cites in by_file.items():
         st.markdown(f"**{md_escape(cites[0].dataset)}** :gray[· `{file}`]")
         for c in cites:

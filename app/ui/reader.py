@@ -5,9 +5,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.answer import region_label
-from app.page_image import render_pdf_page
-from app.service import Asker, library_rows
+from analysis.library import library_rows
+from app.service import Asker
+from ingest.page_image import render_pdf_page
+from qa.citations import region_label
 
 from .common import marked
 

@@ -6,8 +6,16 @@ from datetime import date
 
 import streamlit as st
 
-from app.report_formats import render_kwic, report_bytes
-from app.reports import GROUP_FIELDS, KwicLine, Report, default_terms, keyword_report, kwic, resolve_terms
+from analysis.reports import (
+    GROUP_FIELDS,
+    KwicLine,
+    Report,
+    default_terms,
+    keyword_report,
+    kwic,
+    resolve_terms,
+)
+from app.render.report_formats import render_kwic, report_bytes
 from app.service import Asker, Filters
 
 from .common import md_escape, open_reader
@@ -20,7 +28,7 @@ MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocumen
 
 
 def _concepts() -> dict[str, str]:
-    from nlp.tagging import load_lexicon
+    from nlp.lexicon import load_lexicon
 
     return {c.id: c.label for c in load_lexicon()[1]}
 
@@ -157,7 +165,7 @@ def _cell_concordance(asker: Asker, report: Report, groups: dict[str, tuple], fi
 
 
 def _in_group(asker: Asker, k: KwicLine, by: tuple[str, ...], group: tuple[str, ...]) -> bool:
-    from app.reports import group_values
+    from analysis.reports import group_values
 
     meta = asker.index.passages()[k.passage_id].meta
     return all(v in group_values(f, meta) for f, v in zip(by, group))

@@ -5,6 +5,8 @@ import streamlit as st
 
 from app.service import UPLOAD_TYPES, Asker, add_documents
 
+from .common import get_settings
+
 DOC_TYPES = ("ris3", "op", "op-operations", "report", "guide", "edp")
 
 
@@ -34,7 +36,7 @@ def render(asker: Asker) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"{stage}: {done} / {total}")
 
     meta = {"doc_type": doc_type, "region": region.strip(), "country": country.strip().upper(), "year": year.strip()}
-    report = add_documents(asker.settings, [(f.name, f.getvalue()) for f in files], meta, on_progress)
+    report = add_documents(get_settings(), [(f.name, f.getvalue()) for f in files], meta, on_progress)
     bar.empty()
     asker.refresh()
     for o in report.outcomes:

@@ -26,10 +26,10 @@ from haystack import Document
 from haystack.utils.filters import document_matches_filter
 
 from index.store import PassageIndex
+from nlp.lexicon import load_lexicon
 from nlp.passages import sentence_spans
-from nlp.tagging import load_lexicon, tagger_pipeline, tagging_version
-
-from .answer import page_label
+from nlp.tagging import tagger_pipeline, tagging_version
+from qa.citations import page_label
 
 GROUP_FIELDS = ("doc", "region", "country", "doc_type", "language", "year")
 NONE = "(none)"
@@ -163,7 +163,7 @@ class KwicLine:
         return asdict(self)
 
 
-def _page_of(p: Document, offset: int) -> tuple[int | None, int | None]:
+def page_of(p: Document, offset: int) -> tuple[int | None, int | None]:
     """(page, offset in the page's text) of a character offset in a passage."""
     for start, end, page, page_start in sentence_spans(p):
         if start <= offset < end + 1:
@@ -176,7 +176,7 @@ def kwic_line(p: Document, m: Mention, window: int) -> KwicLine:
     left = text[:m.start].split()[-window:] if window else []
     right = text[m.end:].split()[:window] if window else []
     meta = p.meta
-    page, page_offset = _page_of(p, m.start)
+    page, page_offset = page_of(p, m.start)
     return KwicLine(
         term=m.term, left=" ".join(left), match=" ".join(text[m.start:m.end].split()), right=" ".join(right),
         doc_id=meta.get("doc_id", ""), title=meta.get("title", ""), region=meta.get("region", ""),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -174,9 +174,9 @@ class HubCatalogue:
         import json
 
         from nlp.passages import sentence_spans
+        from qa.citations import page_label
 
-        from .answer import page_label
-        from .reports import _page_of
+        from .reports import page_of
 
         ids = self.org_ids.get(hub_id, set())
         out = []
@@ -185,7 +185,7 @@ class HubCatalogue:
                 continue
             for start, end, org in json.loads(p.meta.get("org_spans", "[]")):
                 if org in ids:
-                    page, offset = _page_of(p, start)
+                    page, offset = page_of(p, start)
                     text = p.content or ""
                     a, b = next(((a, b) for a, b, _, _ in sentence_spans(p) if a <= start < b + 1), (start, end))
                     out.append(HubMention(hub_id, p.meta.get("doc_id", ""), p.meta.get("title", ""), page,

@@ -29,13 +29,13 @@ def sentence_boxes(page, sentence: str) -> list[tuple[float, float, float, float
     """Line boxes (x0, top, x1, bottom) covering ``sentence`` on a pdfplumber page. The whole
     sentence is looked for first; where the PDF's text order differs (columns, tables), its first
     and last eight words are looked for separately. Empty when it cannot be found."""
-    from ingest.extract import _column_split
+    from ingest.extract import column_split
 
     words = sentence.split()
     if not words:
         return []
     regions = [page]
-    split_x = _column_split(page)
+    split_x = column_split(page)
     if split_x is not None:  # search each column on its own: the page's text order interleaves them
         regions += [page.crop((0, 0, split_x, page.height)), page.crop((split_x, 0, page.width, page.height))]
     for region in regions:

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .reports import GROUP_FIELDS, KwicLine, Report
+from analysis.reports import GROUP_FIELDS, KwicLine, Report
 
 REPORT_FORMATS = ("csv", "json", "md", "html", "xlsx")
 KWIC_FORMATS = ("text", "csv", "json", "md", "html")
@@ -46,13 +46,13 @@ def report_json(report: Report) -> str:
     return json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
 
 
-def _md_cell(value) -> str:
+def md_cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _md_table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
-    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in rows]
+def md_table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
+    lines = ["| " + " | ".join(md_cell(h) for h in header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(md_cell(v) for v in row) + " |" for row in rows]
     return lines
 
 
@@ -75,15 +75,15 @@ def report_markdown(report: Report) -> str:
     header = ["group", *[t.label for t in terms]]
     body = [[report.group_label(g), *[f"{c} ({r:g})" for c, r in zip((row[j] for row in counts), (row[j] for row in rates))]]
             for j, g in enumerate(groups)]
-    lines += _md_table(header, body)
+    lines += md_table(header, body)
     if len(report.by) == 2:
         for t in terms:
             rows, cols, values = report.pivot(t.id)
             lines += ["", f"### {t.label}: {report.by[0]} × {report.by[1]} (count)", ""]
-            lines += _md_table([report.by[0], *cols], [[r, *["–" if v is None else v for v in vals]]
+            lines += md_table([report.by[0], *cols], [[r, *["–" if v is None else v for v in vals]]
                                                         for r, vals in zip(rows, values)])
     lines += ["", "## All rows", ""]
-    lines += _md_table([*report.by, *ROW_COLUMNS], [list(rec.values()) for rec in report_table(report)])
+    lines += md_table([*report.by, *ROW_COLUMNS], [list(rec.values()) for rec in report_table(report)])
     return "\n".join(lines) + "\n"
 
 
@@ -104,7 +104,7 @@ def report_xlsx(report: Report, path: Path | io.BytesIO) -> None:
         pd.DataFrame(list(about.items()), columns=["key", "value"]).to_excel(xl, sheet_name="about", index=False)
 
 
-_env = Environment(loader=PackageLoader("app", "templates"), autoescape=select_autoescape(["html", "j2"]))
+TEMPLATES = Environment(loader=PackageLoader("app.render", "templates"), autoescape=select_autoescape(["html", "j2"]))
 
 
 def _heat(value: float, top: float) -> str:
@@ -140,7 +140,7 @@ def report_html(report: Report) -> str:
             if lines:
                 examples.append({"anchor": f"ex-{i}-{j}", "term": t, "group": report.group_label(g),
                                  "count": counts[i][j], "lines": lines})
-    return _env.get_template("keyword_report.html.j2").render(
+    return TEMPLATES.get_template("keyword_report.html.j2").render(
         report=report, about=_about_lines(report), terms=terms, groups=[report.group_label(g) for g in groups],
         cells=cells, totals=totals, bar_max=bar_max, group_rates=list(zip([report.group_label(g) for g in groups],
                                                                           group_rates)),
@@ -198,11 +198,11 @@ def kwic_json(lines: Sequence[KwicLine]) -> str:
 
 def kwic_markdown(lines: Sequence[KwicLine]) -> str:
     rows = [[k.left, f"**{k.match}**", k.right, k.doc_id, k.where] for k in lines]
-    return "\n".join(_md_table(["left", "match", "right", "document", "page"], rows)) + "\n"
+    return "\n".join(md_table(["left", "match", "right", "document", "page"], rows)) + "\n"
 
 
 def kwic_html(lines: Sequence[KwicLine], query: str = "") -> str:
-    return _env.get_template("kwic.html.j2").render(lines=lines, query=query)
+    return TEMPLATES.get_template("kwic.html.j2").render(lines=lines, query=query)
 
 
 def render_kwic(lines: Sequence[KwicLine], fmt: str, query: str = "") -> str:

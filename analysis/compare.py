@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from nlp.tagging import load_taxonomy
+from nlp.lexicon import load_taxonomy
+from qa.service import Asker, Filters
+from qa.types import Answer
 
-from .answer import Answer
 from .profiles import domain_words, region_mentions
 from .regions import Region, RegionResolver, region_passages
 from .reports import corpus_snapshot, default_terms
-from .service import Asker, Filters
 from .sources import dataset
 
 MAX_REGIONS = 8

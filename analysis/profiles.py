@@ -27,15 +27,17 @@ from typing import Any
 from haystack import Document
 
 from ingest.datasets import fold, load_cz_domains
+from nlp.lexicon import load_lexicon, load_taxonomy
 from nlp.passages import sentence_spans
-from nlp.tagging import DOMAIN_SPANS_KEY, load_lexicon, load_taxonomy, tagger_pipeline
+from nlp.tagging import DOMAIN_SPANS_KEY, tagger_pipeline
+from qa.citations import cite, page_label, renumber
+from qa.service import Asker, Filters
+from qa.types import Citation
 
-from .answer import Citation, page_label
 from .funding import FundingData, money
 from .hubs import HubCatalogue
 from .regions import Region, RegionResolver, region_passages
 from .reports import corpus_snapshot, default_terms, find_mentions
-from .service import Asker, Filters
 from .sources import DataCitation, dataset, datasets
 
 EDP_QUESTION = "How is the entrepreneurial discovery process organised, and who takes part in it?"
@@ -112,14 +114,8 @@ class _Refs:
                                   (start, end, p.meta.get("page_start", 1), 0))
         key = (p.id, s)
         if key not in self._text_keys:
-            m = p.meta
             n = len(self.text) + 1
-            self.text.append(Citation(
-                n=n, doc_id=m.get("doc_id", ""), title=m.get("title", ""), region=m.get("region", ""),
-                country=m.get("country", ""), doc_type=m.get("doc_type", ""), page=int(page),
-                sentence=(p.content or "")[s:e].strip(), passage_id=p.id, span=(s, e), page_offset=int(offset),
-                language=m.get("passage_language") or m.get("language", ""), file=m.get("file", ""),
-            ))
+            self.text.append(cite(n, p, (s, e), page, offset, (p.content or "")[s:e].strip()))
             self._text_keys[key] = str(n)
         return self._text_keys[key]
 
@@ -127,7 +123,7 @@ class _Refs:
         key = (c.passage_id, c.span[0])
         if key not in self._text_keys:
             n = len(self.text) + 1
-            self.text.append(Citation(**{**asdict(c), "n": n, "span": tuple(c.span)}))
+            self.text.append(renumber(c, n))
             self._text_keys[key] = str(n)
         return self._text_keys[key]
 

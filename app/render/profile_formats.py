@@ -9,9 +9,10 @@ from __future__ import annotations
 import io
 import json
 
-from .answer import page_label
-from .profiles import RegionProfile
-from .report_formats import _env, _md_cell, _md_table
+from analysis.profiles import RegionProfile
+from qa.citations import page_label
+
+from .report_formats import TEMPLATES, md_cell, md_table
 
 PROFILE_FORMATS = ("md", "html", "docx", "json")
 
@@ -32,7 +33,7 @@ def profile_markdown(p: RegionProfile) -> str:
              f"corpus snapshot {a['snapshot']}. Numbers in brackets cite text passages (document, page), "
              "D-numbers dataset records (see Sources)._", "", "## Documents", ""]
     if p.documents:
-        lines += _md_table(["document", "type", "year", "language", "pages", "passages used", "note"],
+        lines += md_table(["document", "type", "year", "language", "pages", "passages used", "note"],
                            [[d["title"], d["doc_type"], d["year"], d["language"], d["pages"],
                              f"{d['passages_used']} / {d['passages']}", d["scope"]] for d in p.documents])
     else:
@@ -41,23 +42,23 @@ def profile_markdown(p: RegionProfile) -> str:
         lines += ["", f"## {s.title}", ""]
         if s.note:
             lines += [f"_{s.note}_", ""]
-        lines += [f"- {_md_cell(st.text)}{_refs(st.cites)}" for st in s.statements]
+        lines += [f"- {md_cell(st.text)}{_refs(st.cites)}" for st in s.statements]
         if s.table:
             lines.append("")
-            lines += _md_table(list(s.table[0]), [[f"{v:,}" if isinstance(v, (int, float)) else v for v in row.values()]
+            lines += md_table(list(s.table[0]), [[f"{v:,}" if isinstance(v, (int, float)) else v for v in row.values()]
                                                   for row in s.table])
     where = _where(p)
     lines += ["", "## Sources", ""]
     for c in p.citations:
         lang = f" [{c.language}]" if c.language else ""
-        lines.append(f"{c.n}. **{_md_cell(c.title)}**, {where[c.n]}{lang}: “{_md_cell(' '.join(c.sentence.split()))}”")
+        lines.append(f"{c.n}. **{md_cell(c.title)}**, {where[c.n]}{lang}: “{md_cell(' '.join(c.sentence.split()))}”")
     for c in p.data_citations:
         lines.append(f"- **[{c.n}]** {c.dataset}, `{c.file}`: {c.record}{f' ({c.lines_label})' if c.lines else ''}")
     return "\n".join(lines) + "\n"
 
 
 def profile_html(p: RegionProfile) -> str:
-    return _env.get_template("profile.html.j2").render(p=p, where=_where(p))
+    return TEMPLATES.get_template("profile.html.j2").render(p=p, where=_where(p))
 
 
 def profile_docx(p: RegionProfile) -> bytes:
@@ -182,26 +183,26 @@ def compare_markdown(cmp) -> str:
     lines = [f"# Compare: {cmp.question}", "", f"_Generated {cmp.about['generated']} by ris3-miner; corpus snapshot "
              f"{cmp.about['snapshot']}. Each answer comes only from that region's passages._", ""]
     cells = [col.text for col in cmp.columns]
-    lines += _md_table(["", *names], [["Answer", *cells],
+    lines += md_table(["", *names], [["Answer", *cells],
                                       ["Passages", *[f"{c.passages} from {len(c.region.all_doc_ids)} doc(s)" for c in cmp.columns]]])
     concepts, domains = _profile_rows(cmp)
     if concepts:
-        lines += ["", "## Support structures: mentions (per 10,000 words)", ""] + _md_table(["concept", *names], concepts)
+        lines += ["", "## Support structures: mentions (per 10,000 words)", ""] + md_table(["concept", *names], concepts)
     if domains:
-        lines += ["", "## Priority domains: share of the region's text", ""] + _md_table(["domain", *names], domains)
+        lines += ["", "## Priority domains: share of the region's text", ""] + md_table(["domain", *names], domains)
     lines += ["", "## Sources", ""]
     for col in cmp.columns:
         if not col.citations:
             continue
         lines += [f"**{col.region.name}**", ""]
-        lines += [f"{c.n}. {_md_cell(_cite_label(c))}: “{_md_cell(' '.join(c.sentence.split()))}”" for c in col.citations]
+        lines += [f"{c.n}. {md_cell(_cite_label(c))}: “{md_cell(' '.join(c.sentence.split()))}”" for c in col.citations]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def compare_html(cmp) -> str:
     concepts, domains = _profile_rows(cmp)
-    return _env.get_template("compare.html.j2").render(cmp=cmp, concepts=concepts, domains=domains,
+    return TEMPLATES.get_template("compare.html.j2").render(cmp=cmp, concepts=concepts, domains=domains,
                                                        cite_label=_cite_label)
 
 

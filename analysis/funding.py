@@ -8,11 +8,10 @@ share). Amounts are planned EU, national and total amounts in EUR, exactly as th
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
-
-import re
 
 import pandas as pd
 

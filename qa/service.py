@@ -1,0 +1,107 @@
+"""The Asker: retrieval and answer selection over one index, models loaded once. The CLI, the app,
+the analysis layer and the evaluation all answer through it. No UI code, no environment here."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from haystack import Document
+
+from index.filters import FILTER_FIELDS
+from index.retrieval import HybridRetriever
+from index.store import PassageIndex
+
+from .answer import AnswerBuilder
+from .settings import AnswerSettings
+from .types import Answer
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass
+class Filters:
+    """What a user narrows a question to (``index.filters.FILTER_FIELDS`` plus ``tag``)."""
+
+    region: str | None = None
+    country: str | None = None
+    doc_type: str | None = None
+    language: str | None = None
+    year: str | None = None
+    doc_id: str | None = None
+    tag: str | None = None  # concept or domain ids, comma = any of
+
+    @classmethod
+    def from_mapping(cls, values: dict) -> "Filters":
+        """The filter fields of ``values`` (e.g. a batch line); other keys are ignored."""
+        return cls(**{k: values.get(k) for k in (*FILTER_FIELDS, "tag")})
+
+
+def clean_question(question: str) -> str:
+    """Printable characters with single spaces; ValueError for an empty or overlong question."""
+    question = " ".join("".join(ch if ch.isprintable() else " " for ch in (question or "")).split())
+    if not question:
+        raise ValueError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ValueError(f"the question is {len(question):,} characters long; ask in at most "
+                         f"{MAX_QUESTION_CHARS:,} (a question, not a document: to search a text, add it as a document)")
+    return question
+
+
+class Asker:
+    """Loads the models and the index once; answers many questions.
+
+    :param index: the passage index to answer from.
+    :param settings: how many passages are returned and how answer sentences are chosen."""
+
+    def __init__(self, index: PassageIndex, settings: AnswerSettings | None = None):
+        self.settings = settings or AnswerSettings()
+        self.index = index
+        self.retriever = HybridRetriever(self.index)
+        self._builder: AnswerBuilder | None = None
+
+    def refresh(self) -> None:
+        """Pick up documents ingested since the index was opened (e.g. an upload)."""
+        self.index.reload()
+        self.retriever = HybridRetriever(self.index)
+        self._builder = None
+
+    def warm_up(self) -> None:
+        """Load the models and the index (once; later calls return at once)."""
+        if self._builder is not None:
+            return
+        self.retriever.warm_up()
+        from index.multilingual import MultilingualEncoder
+
+        self._builder = AnswerBuilder(
+            embed=self.retriever.encode,
+            settings=self.settings,
+            idf=self.index.keyword_index.idf,
+            stored_vectors=self.index.sentence_vectors,
+            multilingual=MultilingualEncoder().encode,
+        )
+
+    def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None,
+            keep: Callable[[Document], bool] | None = None) -> Answer:
+        """Answer from the passages that pass the filters (and ``keep``, a passage test such as
+        ``Region.keeps`` for a region's share of a document that covers several regions)."""
+        question = clean_question(question)
+        if self.index.passage_count() == 0:
+            raise ValueError("the index is empty: run 'ris3 ingest' first")
+        if self._builder is None:
+            self.warm_up()
+        started = time.perf_counter()
+        f = self.index.resolve_filters(**vars(filters or Filters()))
+        k = top_k or self.settings.top_k
+        translations = self.retriever.translate(question)
+        if keep is None:
+            passages, q_emb = self.retriever.retrieve(question, f, top_k=k, translations=translations)
+        else:
+            passages, q_emb = self.retriever.retrieve(question, f, top_k=2 * self.retriever.candidates,
+                                                      translations=translations)
+            passages = [p for p in passages if keep(p)][:k]
+        answer = self._builder.build(question, passages, q_emb, translations.language, translations.as_list())
+        answer.question_language = translations.language
+        answer.translations = translations.as_list()
+        answer.elapsed_ms = (time.perf_counter() - started) * 1000
+        return answer
