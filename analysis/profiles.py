@@ -19,23 +19,20 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from haystack import Document
 
 from ingest.datasets import fold, load_cz_domains
 from nlp.lexicon import load_lexicon, load_taxonomy
-from nlp.passages import sentence_spans
 from nlp.tagging import DOMAIN_SPANS_KEY, tagger_pipeline
-from qa.citations import cite, page_label, renumber
+from qa.citations import page_label
 from qa.service import Asker, Filters
-from qa.types import Citation
 
 from .funding import FundingData, money
 from .hubs import HubCatalogue
+from .profile_types import ProfileSettings, RegionProfile, Section, Statement, TextRefs
 from .regions import Region, RegionResolver, region_passages
 from .reports import corpus_snapshot, default_terms, find_mentions
 from .sources import DataCitation, dataset, datasets
@@ -43,99 +40,6 @@ from .sources import DataCitation, dataset, datasets
 EDP_QUESTION = "How is the entrepreneurial discovery process organised, and who takes part in it?"
 DIGITAL_QUESTION = "What do the documents say about digitalisation, digital innovation hubs and ICT?"
 TO_LABELS = {"01": "research and innovation", "02": "ICT", "03": "SME competitiveness"}
-
-
-@dataclass
-class Statement:
-    text: str
-    cites: list[str] = field(default_factory=list)  # "3" (text citation 3), "D1" (data citation 1)
-    fact: str = ""  # words the cited sentence contains
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class Section:
-    id: str
-    title: str
-    statements: list[Statement] = field(default_factory=list)
-    note: str = ""
-    table: list[dict] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {"id": self.id, "title": self.title, "note": self.note,
-                "statements": [s.to_json() for s in self.statements], "table": self.table}
-
-
-@dataclass
-class RegionProfile:
-    region: Region
-    documents: list[dict]
-    sections: list[Section]
-    citations: list[Citation]
-    data_citations: list[DataCitation]
-    about: dict[str, Any]
-
-    def section(self, section_id: str) -> Section:
-        return next(s for s in self.sections if s.id == section_id)
-
-    def citation(self, ref: str) -> Citation | DataCitation:
-        if ref.startswith("D"):
-            return next(c for c in self.data_citations if c.n == ref)
-        return next(c for c in self.citations if str(c.n) == ref)
-
-    def to_json(self) -> dict:
-        r = self.region
-        return {
-            "region": {"name": r.name, "nuts": r.nuts, "country": r.country, "names": list(r.names),
-                       "documents": list(r.doc_ids), "shared_documents": list(r.shared_doc_ids)},
-            "documents": self.documents,
-            "sections": [s.to_json() for s in self.sections],
-            "citations": [{**asdict(c), "span": list(c.span), "kind": "text"} for c in self.citations],
-            "data_citations": [c.to_json() for c in self.data_citations],
-            "about": self.about,
-        }
-
-
-class _Refs:
-    """Numbers citations as they are first used: text citations 1, 2, ...; data citations D1, D2."""
-
-    def __init__(self):
-        self.text: list[Citation] = []
-        self.data: list[DataCitation] = []
-        self._text_keys: dict[tuple, str] = {}
-        self._data_keys: dict[tuple, str] = {}
-
-    def cite_span(self, p: Document, start: int, end: int) -> str:
-        """The sentence of passage ``p`` holding characters start..end."""
-        spans = sentence_spans(p)
-        s, e, page, offset = next(((a, b, pg, off) for a, b, pg, off in spans if a <= start < b + 1),
-                                  (start, end, p.meta.get("page_start", 1), 0))
-        key = (p.id, s)
-        if key not in self._text_keys:
-            n = len(self.text) + 1
-            self.text.append(cite(n, p, (s, e), page, offset, (p.content or "")[s:e].strip()))
-            self._text_keys[key] = str(n)
-        return self._text_keys[key]
-
-    def cite_answer(self, c: Citation) -> str:
-        key = (c.passage_id, c.span[0])
-        if key not in self._text_keys:
-            n = len(self.text) + 1
-            self.text.append(renumber(c, n))
-            self._text_keys[key] = str(n)
-        return self._text_keys[key]
-
-    def cite_data(self, make) -> str:
-        """``make(n)`` builds the DataCitation numbered n; the same record is cited once."""
-        probe = make("D?")
-        key = (probe.file, probe.record)
-        if key not in self._data_keys:
-            n = f"D{len(self.data) + 1}"
-            self.data.append(make(n))
-            self._data_keys[key] = n
-        return self._data_keys[key]
 
 
 def domain_words(passages: list[Document]) -> tuple[Counter, dict[str, list[Document]]]:
@@ -162,15 +66,14 @@ def region_mentions(region: Region, passages: list[Document], terms) -> dict[str
 class ProfileBuilder:
     """:param asker: answers the EDP and digitalisation questions (models loaded once) and gives
     the index; ``None`` leaves those two sections out (no model needed).
-    :param corpus: the corpus folder, for the datasets in ``corpus/data``."""
+    :param corpus: the corpus folder, for the datasets in ``corpus/data``.
+    :param settings: how many domains, examples and items a profile shows (``ProfileSettings``)."""
 
-    def __init__(self, index, corpus: Path, asker: Asker | None = None, examples: int = 2,
-                 max_items: int = 12):
+    def __init__(self, index, corpus: Path, asker: Asker | None = None, settings: ProfileSettings | None = None):
         self.index = index
         self.corpus = corpus
         self.asker = asker
-        self.examples = examples
-        self.max_items = max_items
+        self.settings = settings or ProfileSettings()
         self.resolver = RegionResolver(dataset(corpus, "nuts").path, index.documents())
         found = datasets(corpus)
         self.hubs = HubCatalogue(found["hubs"]) if "hubs" in found else None
@@ -180,7 +83,7 @@ class ProfileBuilder:
     def build(self, region_query: str) -> RegionProfile:
         region = self.resolver.resolve(region_query)
         passages = region_passages(self.index, region)
-        refs = _Refs()
+        refs = TextRefs()
         sections = [
             self._domains(region, passages, refs),
             self._support(region, passages, refs),
@@ -217,7 +120,7 @@ class ProfileBuilder:
                         "file": d.file})
         return out
 
-    def _domains(self, region: Region, passages: list[Document], refs: _Refs) -> Section:
+    def _domains(self, region: Region, passages: list[Document], refs: TextRefs) -> Section:
         sec = Section("domains", "Priority domains")
         labels = {d.id: d.label for d in load_taxonomy()[1]}
         words_total = sum(int(p.meta.get("n_words") or 0) for p in passages) or 1
@@ -226,9 +129,9 @@ class ProfileBuilder:
             sec.note = ("Share of the region's text (words of the passages tagged with each domain at ingestion; "
                         "a passage may carry several domains). Example sentences contain one of the domain's keywords.")
         nlp = tagger_pipeline() if tagged else None
-        for dom, w in words.most_common(6):
+        for dom, w in words.most_common(self.settings.max_domains):
             share = w / words_total
-            if share < 0.03:
+            if share < self.settings.min_domain_share:
                 break
             best = sorted(tagged[dom], key=lambda p: -json.loads(p.meta.get("domain_hits") or "{}").get(dom, 0))
             cites, fact = [], ""
@@ -238,7 +141,7 @@ class ProfileBuilder:
                 if spans:
                     cites.append(refs.cite_span(p, spans[0].start_char, spans[0].end_char))
                     fact = fact or spans[0].text
-                if len(cites) >= self.examples:
+                if len(cites) >= self.settings.examples:
                     break
             sec.statements.append(Statement(
                 f"{labels.get(dom, dom)}: {share:.0%} of the region's text ({len(tagged[dom])} passages).", cites, fact))
@@ -259,7 +162,7 @@ class ProfileBuilder:
             sec.statements.append(Statement("No indexed text or domain data for this region."))
         return sec
 
-    def _support(self, region: Region, passages: list[Document], refs: _Refs) -> Section:
+    def _support(self, region: Region, passages: list[Document], refs: TextRefs) -> Section:
         sec = Section("support", "Support structures named",
                       note="Mentions of the lexicon's support-structure concepts (all languages and variants), "
                            "with example sentences from different documents where possible.")
@@ -280,7 +183,7 @@ class ProfileBuilder:
             chosen += [m for m in ms if m not in chosen]
             cites: list[str] = []
             for m in chosen:
-                if len(cites) >= self.examples:
+                if len(cites) >= self.settings.examples:
                     break
                 ref = refs.cite_span(by_id[m.passage_id], m.start, m.end)
                 if ref not in cites:
@@ -295,7 +198,7 @@ class ProfileBuilder:
                                              if passages else "No indexed text for this region."))
         return sec
 
-    def _hubs(self, region: Region, passages: list[Document], refs: _Refs) -> Section:
+    def _hubs(self, region: Region, passages: list[Document], refs: TextRefs) -> Section:
         sec = Section("hubs", "Hubs and organisations",
                       note="Organisations and hubs the documents name (curated list and the JRC DIH catalogue), "
                            "linked to their catalogue entry where one matches; then the catalogue's hubs located "
@@ -309,7 +212,7 @@ class ProfileBuilder:
             for start, end, org in json.loads(p.meta.get("org_spans", "[]")):
                 if region.claims(p, start):
                     found[org].append((p, start, end))
-        for org_id, hits in sorted(found.items(), key=lambda kv: -len(kv[1]))[: self.max_items]:
+        for org_id, hits in sorted(found.items(), key=lambda kv: -len(kv[1]))[: self.settings.max_items]:
             o = orgs.get(org_id)
             if o is None:
                 continue
@@ -326,7 +229,7 @@ class ProfileBuilder:
         if self.hubs:
             located = self._located_hubs(region)
             if located:
-                shown = located[: self.max_items * 2]
+                shown = located[: self.settings.max_items * 2]
                 cites = [refs.cite_data(lambda n, h=h: self.hubs.citation(n, h)) for h in shown]
                 names = "; ".join(f"{h.name} ({h.locality})" if h.locality else h.name for h in shown)
                 more = f" and {len(located) - len(shown)} more" if len(located) > len(shown) else ""
@@ -350,7 +253,7 @@ class ProfileBuilder:
         return [h for h in in_country if region.mentioned_in(" ".join([h.name, h.description, h.locality, h.region]))]
 
     def _answer_section(self, sid: str, title: str, question: str, region: Region, passages: list[Document],
-                        refs: _Refs) -> Section:
+                        refs: TextRefs) -> Section:
         sec = Section(sid, title, note=f"Extractive answer to “{question}” from the region's passages only.")
         if not passages:
             sec.statements.append(Statement("No indexed text for this region."))
@@ -369,7 +272,7 @@ class ProfileBuilder:
             sec.statements.append(Statement(c.sentence, [refs.cite_answer(c)], c.sentence[:60]))
         return sec
 
-    def _funding(self, region: Region, refs: _Refs) -> Section:
+    def _funding(self, region: Region, refs: TextRefs) -> Section:
         sec = Section("funding", "Funding context (ESIF 2014-2020, planned)")
         if self.funding is None:
             sec.statements.append(Statement("The corpus has no cohesion finance data."))
