@@ -54,6 +54,15 @@ class Programme:
         return d
 
 
+@dataclass
+class FundingSelection:
+    """What a funding query covers: its programmes, and the CSV rows to sum (``FundingData.rows``
+    with ``ccis`` and ``country``)."""
+    programmes: list[Programme]
+    ccis: list[str] | None  # None: every programme of ``country``
+    country: str | None  # set only when the query is a whole country
+
+
 class FundingData:
     """:param finances: the ESIF planned-finances dataset; :param programme_regions: the ERDF
     programme-to-NUTS table."""
@@ -101,6 +110,24 @@ class FundingData:
         out = [p for p in out if p is not None]
         order = {"regional": 0, "national": 1, "other": 2}
         return sorted(out, key=lambda p: (order.get(p.scope, 3), -p.eu_amount))
+
+    def select_programmes(self, region: Region | None = None, cci: str | None = None,
+                          country: str | None = None) -> FundingSelection:
+        """The programmes of a region (as ``programmes_for``), else of the CCI codes given
+        (comma-separated), else of a country; in that order of precedence. ValueError when none
+        is given or a CCI code is not in the data."""
+        if region is not None:
+            programmes = self.programmes_for(region)
+            return FundingSelection(programmes, [p.cci for p in programmes], None)
+        if cci:
+            ccis = [c.strip() for c in cci.split(",") if c.strip()]
+            unknown = [c for c in ccis if self.programme(c) is None]
+            if unknown:
+                raise ValueError(f"no programme {', '.join(unknown)} in {self.finances.title}")
+            return FundingSelection([self.programme(c) for c in ccis], ccis, None)
+        if country:
+            return FundingSelection(self.programmes_for(country=country), None, country)
+        raise ValueError("give a region, a CCI code or a country")
 
     def programme(self, cci: str, scope: str = "", area: str = "") -> Programme | None:
         rows = self.df[self.df["cci"] == cci]

@@ -1,0 +1,4 @@
+"""``python -m app.cli``: the ``ris3`` command line."""
+from . import main
+
+main()

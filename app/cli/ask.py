@@ -1,0 +1,85 @@
+"""``ris3 ask``: one question with cited answer, or a JSONL batch of them."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .common import filter_options, load_settings, require_passages
+
+
+@click.command()
+@click.argument("question", required=False)
+@click.option("--top-k", type=int, default=None, help="Passages to return (default 8).")
+@filter_options
+@click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSONL file: one {\"id\", \"question\", optional filters} a line; prints one JSON result a line.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (stable shape, see README).")
+def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag, batch, as_json) -> None:
+    """Answer QUESTION from the index with numbered citations (document, page, region).
+
+    The answer is extractive: 1-4 sentences taken from the best passages. When nothing answers
+    the question well, it says so and still lists the nearest passages.
+
+    Ask in any language: the question is also searched in the other languages of the index
+    (glossary and vocabulary translations, multilingual vectors), answers are quoted as written,
+    and the answer says when it quotes another language and which words it searched there.
+    """
+    from app import service
+    from app.render.answer_text import render_answer
+    from qa.service import clean_question
+
+    if not question and not batch:
+        raise click.UsageError("give a QUESTION or --batch FILE")
+    settings = load_settings()
+    asker = service.open_asker(settings)
+    if batch:
+        _ask_batch(asker, batch, top_k)
+        return
+    filters = service.Filters(region, country, doc_type, language, year, doc_id, tag)
+    try:
+        question = clean_question(question)  # an empty question is said first, as Asker.ask does
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    require_passages(asker.index)  # before any model loads
+    try:
+        answer = asker.ask(question, filters, top_k)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    catalogue = _catalogue_or_none(settings)
+    if as_json:
+        out = answer.to_json()
+        if catalogue is not None:  # cross-links: the catalogue hubs each passage names
+            for p, row in zip(answer.passages, out["passages"]):
+                row["hubs"] = [{"id": h.id, "name": h.name} for h in catalogue.hubs_in_passage(p)]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_answer(answer, catalogue))
+
+
+def _catalogue_or_none(settings):
+    from analysis.hubs import HubCatalogue
+
+    try:
+        return HubCatalogue.from_corpus(settings.corpus)
+    except FileNotFoundError:
+        return None
+
+
+def _ask_batch(asker, batch: Path, top_k: int | None) -> None:
+    """One JSON line per question, in order; a bad line gives an ``error`` row and the rest goes on."""
+    from app import service
+
+    for lineno, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            filters = service.Filters.from_mapping(item)
+            answer = asker.ask(item["question"], filters, item.get("top_k") or top_k)
+            answer.id = item.get("id")
+            out = answer.to_json()
+        except (ValueError, KeyError, TypeError) as exc:
+            out = {"id": item.get("id") if isinstance(item, dict) else None, "error": f"{batch}:{lineno}: {exc}"}
+        click.echo(json.dumps(out, ensure_ascii=False))

@@ -1,0 +1,101 @@
+"""``ris3 eval tags``, ``ris3 eval qa`` and ``ris3 bench``: the measurement commands, added to the
+``ris3`` group as a plugin (entry point group ``ris3.commands`` in pyproject.toml) so that the app
+never imports eval. Heavy imports happen inside the commands."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``eval`` group and the ``bench`` command to ``cli``."""
+    cli.add_command(eval_group)
+    cli.add_command(bench)
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Measure quality against the gold sets in eval/."""
+
+
+@eval_group.command("tags")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gold JSONL (default: eval/gold/tags.jsonl).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+def eval_tags(gold: Path | None, as_json: bool) -> None:
+    """Precision, recall and F1 of the tagger per concept and per domain; written to eval/results/.
+
+    Passage domains depend on their document's dominant domains, which are re-counted on the
+    indexed corpus: run 'ris3 ingest' first (gold documents not indexed are scored without it)."""
+    from app import service
+    from app.cli.common import load_settings
+
+    from .tags import GOLD, document_hits, evaluate, write
+
+    index = service.open_index(load_settings())
+    result = evaluate(gold or GOLD, context=document_hits(list(index.passages().values())))
+    out = write(result)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result['passages']} passages from {result['documents']} documents, tagging {result['tagging_version']}")
+    if result["documents_without_context"]:
+        click.echo(f"not indexed, scored without document context: {', '.join(result['documents_without_context'])}")
+    click.echo(f"{'':34}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>5}{'FN':>5}")
+    rows = list(result["concepts"].items()) + [("support structures (micro)", result["support_structures_micro"])]
+    rows += list(result["domains"].items()) + [("domains (micro)", result["domains_micro"])]
+    for name, m in rows:
+        click.echo(f"{name:34}{m['precision']:7.3f}{m['recall']:7.3f}{m['f1']:7.3f}{m['tp']:6}{m['fp']:5}{m['fn']:5}")
+    click.echo(f"written to {out}")
+
+
+@eval_group.command("qa")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gold questions JSONL (default: eval/gold/qa.jsonl).")
+@click.option("--mode", "modes", multiple=True,
+              help="What to evaluate; repeat for several (default: bm25, dense, hybrid, hybrid+answer, vanilla): "
+                   "also multilingual, bm25+glossary, bm25+translation (the keyword ranking with the question's "
+                   "translations), and fused:K,D,M[,all][,glossary|,plain] (fusion weights of keyword, dense and "
+                   "multilingual retrieval; what joins the keyword query).")
+@click.option("--k", "ks", default="1,3,5,10", show_default=True, help="Cut-offs for hit@k, comma-separated.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, as_json: bool) -> None:
+    """Retrieval and answer quality on the gold questions: hit@k, MRR, nDCG@10, answers that
+    contain a gold phrase, no-answer accuracy; by document type, language and language pair
+    (question -> text). Compares ris3-miner with each of its retrievers alone and a default
+    Haystack pipeline ('vanilla', built on first use). The cross-lingual set:
+    --gold eval/gold/qa-crosslingual.jsonl. Needs the indexed corpus ('ris3 ingest'); written to
+    eval/results/qa-<date>.json (qa-crosslingual-<date>.json for that set)."""
+    from app.cli.common import load_settings
+
+    from .qa import DEFAULT_MODES, GOLD, run, table, write
+
+    try:
+        cutoffs = sorted({int(k) for k in ks.split(",") if k.strip()})
+    except ValueError as exc:
+        raise click.BadParameter(f"--k takes numbers such as 1,3,5,10 ({exc})") from exc
+    try:
+        result = run(load_settings(), modes or DEFAULT_MODES, cutoffs, gold or GOLD, progress=not as_json)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out = write(result)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result['answerable']} questions with an answer, {result['no_answer']} without; index {result['index']}")
+    click.echo(table(result))
+    click.echo(f"written to {out}")
+
+
+@click.command()
+@click.option("--skip-scale", is_flag=True, help="Leave out the synthetic 50k-passage index.")
+def bench(skip_scale: bool) -> None:
+    """Speed and memory benchmark: a fresh ingest of the bundled corpus (time per stage, pages/s,
+    peak memory, the MiniLM encode floor), warm question latency with and without filters at the
+    corpus size and at 50k passages, the query process's memory, app start-up. Takes 10-15
+    minutes; writes eval/results/bench-<date>.json. Measurements only: nothing passes or fails."""
+    from .bench import main as run_bench
+
+    run_bench(["--skip-scale"] if skip_scale else [])
