@@ -140,25 +140,21 @@ def build_scaled(source_home: Path, home: Path, target: int = SCALE_TARGET) -> i
             collection.add(ids=[pid + suffix for pid, *_ in part], embeddings=np.array([e for _, e, _, _ in part]),
                            metadatas=[m for _, _, m, _ in part], documents=[d for *_, d in part])
     sentence = src.sentence_vectors([p.id for p in passages])
-    windows = src._db.execute("SELECT passage_id, model, dim, vectors FROM multilingual_windows").fetchall()
-    words = src._db.execute("SELECT model, language, word, vector FROM word_vectors").fetchall()  # same texts, same words
-    with dst._tx() as db:  # the SQLite record, copied with the same replication
-        for r in range(copies):
-            suffix = "" if r == 0 else f"~{r}"
-            db.executemany("INSERT INTO passages(id, doc_id, idx, text, meta) VALUES (?,?,?,?,?)",
-                           [(p.id + suffix, p.meta["doc_id"], p.meta.get("passage_index", 0) + r * 100_000, p.content,
-                             json.dumps(p.meta)) for p in passages])
-            db.executemany("INSERT INTO sentence_vectors(passage_id, dim, vectors) VALUES (?,?,?)",
-                           [(pid + suffix, int(v.shape[1]), v.astype(np.float16).tobytes()) for pid, v in sentence.items()])
-            db.executemany("INSERT INTO multilingual_windows(passage_id, model, dim, vectors) VALUES (?,?,?,?)",
-                           [(pid + suffix, model, dim, blob) for pid, model, dim, blob in windows])
-        db.executemany("INSERT INTO word_vectors(model, language, word, vector) VALUES (?,?,?,?)", words)
-        for rec in src.documents():
-            db.execute("INSERT INTO documents(doc_id, file, sha256, status, reason, meta, n_pages, n_passages, updated_at) "
-                       "VALUES (?,?,?,?,?,?,?,?,?)", (rec.doc_id, rec.file, rec.sha256, rec.status, rec.reason,
-                                                      json.dumps(rec.meta), rec.n_pages, rec.n_passages * copies, time.time()))
-            db.executemany("INSERT INTO pages(doc_id, page, text) VALUES (?,?,?)",
-                           [(rec.doc_id, n, t) for n, t in src.page_texts(rec.doc_id).items()])
+    windows = src.export_rows("multilingual_windows")
+    words = src.export_rows("word_vectors")  # same texts, same words
+    copy = [(r, "" if r == 0 else f"~{r}") for r in range(copies)]
+    docs = src.documents()
+    dst.import_rows({  # the SQLite record, copied with the same replication (rows made as they are written)
+        "passages": ((p.id + suffix, p.meta["doc_id"], p.meta.get("passage_index", 0) + r * 100_000, p.content,
+                      json.dumps(p.meta)) for r, suffix in copy for p in passages),
+        "sentence_vectors": ((pid + suffix, int(v.shape[1]), v.astype(np.float16).tobytes())
+                             for _, suffix in copy for pid, v in sentence.items()),
+        "multilingual_windows": ((pid + suffix, model, dim, blob) for _, suffix in copy for pid, model, dim, blob in windows),
+        "word_vectors": words,
+        "documents": ((rec.doc_id, rec.file, rec.sha256, rec.status, rec.reason, json.dumps(rec.meta), rec.n_pages,
+                       rec.n_passages * copies, time.time()) for rec in docs),
+        "pages": ((rec.doc_id, n, t) for rec in docs for n, t in src.page_texts(rec.doc_id).items()),
+    })
     dst.set_tagging_version(src.tagging_version())
     dst.reload()
     dst.rebuild_keyword_index()

@@ -4,6 +4,12 @@ keyword index (index).
 A SHA-256 of each file decides what to do: unchanged files are skipped, changed files replace
 their passages, files gone from an ingested folder are removed. A file that fails is recorded
 with its reason and the rest of the batch goes on; nothing already indexed is lost.
+
+A run is a sequence of stages (``_ingest``): repair what an interrupted run left, plan (find
+the files, read their manifests, decide what each needs), remove files gone from the corpus,
+re-tag stored passages when the lexicon changed, process the new and changed files (extract,
+the passage chain of index/pipeline.py, embed, write), backfill the multilingual and word
+vectors, rebuild the keyword index. Progress goes to tqdm bars, ``on_progress`` and ``logging``.
 """
 from __future__ import annotations
 
@@ -12,29 +18,35 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from haystack import Document
 
 from ingest.converter import CorpusConverter, file_sha256
 from ingest.extract import SUPPORTED_EXT
 from ingest.manifest import MANIFEST_NAME, DocMeta, infer_meta, load_manifest
-from nlp.entities import EntityExtractor
-from nlp.language import LanguageTagger
-from nlp.passages import PassageSplitter, sentence_spans
-from nlp.tagging import PassageTagger, document_profile, tagging_version
+from nlp.tagging import document_profile, tagging_version
 
 from .multilingual import backfill_multilingual
-from .settings import local_model_path
+from .pipeline import (
+    EMBED_CHUNK,
+    TAGGING,
+    PassageChain,
+    PassageEmbedder,
+    ProgressCallback,
+    build_chain,
+)
+from .records import DocumentRecord
 from .store import PassageIndex
 from .translation import backfill_vocabulary
+
+__all__ = ["EMBED_CHUNK", "FileOutcome", "IngestReport", "ProgressCallback", "discover", "ingest_paths", "retag"]
 
 log = logging.getLogger(__name__)
 
 IGNORED_NAMES = {MANIFEST_NAME, "README.md", "SOURCES.md"}
-EMBED_CHUNK = 256  # passages embedded between two progress reports
-ProgressCallback = Callable[[str, int, int], None]
 DATA_EXT = {".json", ".csv", ".tsv", ".xlsx"}
+INCOMPLETE_MARKER = "ingest.incomplete"  # present while an ingest runs; left behind by a killed one
 
 
 @dataclass
@@ -68,9 +80,6 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         return any(o.status in ("ingested", "removed") for o in self.outcomes)
-
-
-INCOMPLETE_MARKER = "ingest.incomplete"  # present while an ingest runs; left behind by a killed one
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -111,7 +120,8 @@ def ingest_paths(
     hub_catalogue: Path | None = None,
 ) -> IngestReport:
     """Ingest files and folders into ``index``. ``on_progress(stage, done, total)`` is called
-    with stage 'extracting' (pages), 'embedding' (passages) and 'sentences' as work proceeds.
+    with stage 'extracting' (pages), 'embedding' (passages), 'sentences', 're-tagging',
+    'multilingual' and 'word vectors' as work proceeds.
     ``hub_catalogue``: the JRC DIH catalogue JSON, so that passages are linked to its hubs.
     One ingest at a time per index: a second one waits for the first (a lock file in the index
     folder); questions keep being answered meanwhile."""
@@ -121,220 +131,251 @@ def ingest_paths(
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        if progress:
-            print(f"Another ingest is running on {index.folder}; waiting for it to finish ...", flush=True)
+        log.warning("Another ingest is running on %s; waiting for it to finish ...", index.folder)
         lock.acquire()
     try:
         index.reload()  # what the other ingest wrote
-        return _ingest(index, paths, workers=workers, progress=progress, batch_size=batch_size,
-                       on_progress=on_progress, hub_catalogue=hub_catalogue)
+        catalogue = str(hub_catalogue) if hub_catalogue and Path(hub_catalogue).exists() else None
+        run = _Run(index, IngestReport(), build_chain(index.settings, catalogue), catalogue, workers=workers,
+                   progress=progress, batch_size=batch_size, notify=on_progress or _silent)
+        return _ingest(run, paths)
     finally:
         lock.release()
 
 
-def _ingest(index: PassageIndex, paths: list[Path], *, workers: int, progress: bool, batch_size: int,
-            on_progress: ProgressCallback | None, hub_catalogue: Path | None) -> IngestReport:
-    catalogue = str(hub_catalogue) if hub_catalogue and Path(hub_catalogue).exists() else None
-    started = time.perf_counter()
-    report = IngestReport()
-    marker = index.folder / INCOMPLETE_MARKER
-    if marker.exists():  # the last ingest did not finish: remove what it left half-written
-        report.repaired = index.repair()
-    marker.touch()
-    files, roots = discover(paths)
-    known = {d.doc_id: d for d in index.documents()}
-    manifests: dict[Path, dict[str, DocMeta]] = {}
-    todo: list[tuple[Path, DocMeta, str]] = []
-    seen_hash: dict[str, str] = {}
-    seen_ids: set[str] = set()
+# -- the run -----------------------------------------------------------------------------------
+def _silent(stage: str, done: int, total: int) -> None:
+    pass
 
+
+@dataclass
+class _Todo:
+    path: Path
+    meta: DocMeta
+    sha: str
+
+
+@dataclass
+class _Run:
+    """What every stage of one ingest shares."""
+
+    index: PassageIndex
+    report: IngestReport
+    chain: PassageChain
+    catalogue: str | None
+    workers: int
+    progress: bool
+    batch_size: int
+    notify: ProgressCallback
+    known: dict[str, DocumentRecord] = field(default_factory=dict)  # the record before this run
+
+    def outcome(self, meta: DocMeta, path: Path, status: str, reason: str = "", pages: int = 0, passages: int = 0) -> None:
+        self.report.outcomes.append(FileOutcome(meta.doc_id, str(path), status, reason, pages, passages))
+
+    def record(self, todo: _Todo, status: str, reason: str) -> None:
+        """A file that is not (or no longer) indexed: its status in the record and the report."""
+        self.index.record_status(todo.meta.doc_id, todo.meta.file, todo.sha, status, reason,
+                                 {**todo.meta.as_meta(), "file_path": str(todo.path)})
+        self.outcome(todo.meta, todo.path, status, reason)
+
+
+def _ingest(run: _Run, paths: list[Path]) -> IngestReport:
+    started = time.perf_counter()
+    _repair_interrupted(run)
+    files, roots = discover(paths)
+    run.known = {d.doc_id: d for d in run.index.documents()}
+    todo = _plan(run, _read_manifests(run, files, roots))
+    _remove_gone(run, todo, roots)
+    _retag_if_stale(run)
+    if todo:
+        _process(run, todo)
+    _backfill(run)
+    _rebuild_keyword_index(run)
+    (run.index.folder / INCOMPLETE_MARKER).unlink(missing_ok=True)
+    run.report.seconds = time.perf_counter() - started
+    return run.report
+
+
+def _repair_interrupted(run: _Run) -> None:
+    """The last ingest did not finish: remove what it left half-written. Then mark this one."""
+    marker = run.index.folder / INCOMPLETE_MARKER
+    if marker.exists():
+        run.report.repaired = run.index.repair()
+    marker.touch()
+
+
+def _read_manifests(run: _Run, files: list[Path], roots: list[Path]) -> list[tuple[Path, DocMeta]]:
+    """Each file with its metadata (its manifest row, or inferred from its path). Files not found,
+    manifest rows naming files that are not there and malformed rows are reported as failed."""
+    manifests: dict[Path, dict[str, DocMeta]] = {}
     entries: list[tuple[Path, DocMeta]] = []
     problems: list[str] = []
+    outcomes = run.report.outcomes
     for path in files:
         if not path.exists():
-            report.outcomes.append(FileOutcome("", str(path), "failed", f"{path}: file not found"))
+            outcomes.append(FileOutcome("", str(path), "failed", f"{path}: file not found"))
             continue
         meta, _ = _manifest_for(path, manifests, problems)
         entries.append((path, meta or infer_meta(path, roots[0] if roots else None)))
-    for root in roots:  # rows naming files that are not there, and malformed rows
+    for root in roots:
         listed = manifests.get(root) if root in manifests else load_manifest(root, problems)
         for file_path, meta in (listed or {}).items():
             if not Path(file_path).exists():
-                report.outcomes.append(FileOutcome("", file_path, "failed",
-                                                   f"listed in {root / MANIFEST_NAME} (doc_id {meta.doc_id}) "
-                                                   "but the file does not exist"))
+                outcomes.append(FileOutcome("", file_path, "failed", f"listed in {root / MANIFEST_NAME} (doc_id "
+                                                                     f"{meta.doc_id}) but the file does not exist"))
     for problem in dict.fromkeys(problems):
-        report.outcomes.append(FileOutcome("", problem.split(": ", 1)[0], "failed", problem))
-    # Files the manifest describes come first, so that an unlisted copy is the one called duplicate.
-    entries.sort(key=lambda e: (e[1].inferred, str(e[0])))
-    for path, meta in entries:
-        sha = file_sha256(path)
-        if meta.doc_id in seen_ids:  # two files, one id: keep both, make the second unique
-            meta.doc_id = f"{meta.doc_id}-{sha[:8]}"
-        seen_ids.add(meta.doc_id)
-        if path.suffix.lower() in DATA_EXT:
-            _record(index, report, known, meta, path, sha, "skipped", "structured data file; not ingested as text")
-            continue
-        if path.suffix.lower() not in SUPPORTED_EXT:
-            _record(index, report, known, meta, path, sha, "skipped",
-                    f"unsupported file type {path.suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_EXT))}")
-            continue
-        if sha in seen_hash:
-            _record(index, report, known, meta, path, sha, "skipped", f"same content as {seen_hash[sha]}")
-            continue
-        seen_hash[sha] = str(path)
-        prev = known.get(meta.doc_id)
-        if prev and prev.sha256 == sha and prev.status in ("ingested", "failed"):
-            report.outcomes.append(FileOutcome(meta.doc_id, str(path), "unchanged", prev.reason, prev.n_pages, prev.n_passages))
-            continue
-        todo.append((path, meta, sha))
+        outcomes.append(FileOutcome("", problem.split(": ", 1)[0], "failed", problem))
+    return entries
 
-    present = {o.doc_id for o in report.outcomes} | {m.doc_id for _, m, _ in todo}
-    for doc_id, rec in known.items():
+
+def _plan(run: _Run, entries: list[tuple[Path, DocMeta]]) -> list[_Todo]:
+    """What each file needs: skipped (data, unsupported type, a duplicate), unchanged, or to be
+    processed. Files the manifest describes come first, so that an unlisted copy is the one
+    called duplicate; two files with one id both stay, the second with a unique id."""
+    todo: list[_Todo] = []
+    seen_hash: dict[str, str] = {}
+    seen_ids: set[str] = set()
+    for path, meta in sorted(entries, key=lambda e: (e[1].inferred, str(e[0]))):
+        item = _Todo(path, meta, file_sha256(path))
+        if meta.doc_id in seen_ids:
+            meta.doc_id = f"{meta.doc_id}-{item.sha[:8]}"
+        seen_ids.add(meta.doc_id)
+        suffix = path.suffix.lower()
+        if suffix in DATA_EXT:
+            _skip(run, item, "structured data file; not ingested as text")
+        elif suffix not in SUPPORTED_EXT:
+            _skip(run, item, f"unsupported file type {path.suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_EXT))}")
+        elif item.sha in seen_hash:
+            _skip(run, item, f"same content as {seen_hash[item.sha]}")
+        else:
+            seen_hash[item.sha] = str(path)
+            prev = run.known.get(meta.doc_id)
+            if prev and prev.sha256 == item.sha and prev.status in ("ingested", "failed"):
+                run.outcome(meta, path, "unchanged", prev.reason, prev.n_pages, prev.n_passages)
+            else:
+                todo.append(item)
+    return todo
+
+
+def _skip(run: _Run, item: _Todo, reason: str) -> None:
+    prev = run.known.get(item.meta.doc_id)
+    if prev and prev.sha256 == item.sha and prev.status == "skipped" and prev.reason == reason:
+        run.outcome(item.meta, item.path, "skipped", reason)  # recorded so already
+    else:
+        run.record(item, "skipped", reason)
+
+
+def _remove_gone(run: _Run, todo: list[_Todo], roots: list[Path]) -> None:
+    """Documents whose file is gone from an ingested folder leave the index."""
+    present = {o.doc_id for o in run.report.outcomes} | {t.meta.doc_id for t in todo}
+    for doc_id, rec in run.known.items():
         in_root = any(Path(rec.meta.get("file_path", rec.file)).is_relative_to(r) for r in roots)
         if doc_id not in present and in_root and not Path(rec.meta.get("file_path", "")).exists():
-            index.delete_document(doc_id)
-            report.outcomes.append(FileOutcome(doc_id, rec.file, "removed", "file no longer in the corpus"))
-
-    if index.passage_count() and index.tagging_version() != tagging_version(catalogue):
-        retag(index, progress=progress, catalogue=catalogue)  # lexicon/taxonomy/orgs changed: new tags, same vectors
-    if todo:
-        _process(index, todo, report, known, workers=workers, progress=progress, batch_size=batch_size,
-                 on_progress=on_progress, catalogue=catalogue)
-    index.set_tagging_version(tagging_version(catalogue))
-    with report.timed("multilingual"):  # new passages, or an index built before these vectors existed
-        backfill_multilingual(index, progress=progress, notify=on_progress)
-    with report.timed("word_vectors"):  # the vocabulary questions are translated into (index/translation.py)
-        backfill_vocabulary(index, progress=progress, notify=on_progress)
-    if report.changed or not (index.folder / "keyword").exists():
-        with report.timed("keyword_index"):
-            index.rebuild_keyword_index()
-    marker.unlink(missing_ok=True)
-    report.seconds = time.perf_counter() - started
-    return report
+            run.index.delete_document(doc_id)
+            run.report.outcomes.append(FileOutcome(doc_id, rec.file, "removed", "file no longer in the corpus"))
 
 
-def _record(index, report, known, meta: DocMeta, path: Path, sha: str, status: str, reason: str) -> None:
-    prev = known.get(meta.doc_id)
-    if not (prev and prev.sha256 == sha and prev.status == status and prev.reason == reason):
-        index.record_status(meta.doc_id, meta.file, sha, status, reason, {**meta.as_meta(), "file_path": str(path)})
-    report.outcomes.append(FileOutcome(meta.doc_id, str(path), status, reason))
+def _retag_if_stale(run: _Run) -> None:
+    """The lexicon, taxonomy or organisations changed: new tags for the stored passages, same vectors."""
+    if run.index.passage_count() and run.index.tagging_version() != tagging_version(run.catalogue):
+        retag(run.index, progress=run.progress, catalogue=run.catalogue, chain=run.chain, notify=run.notify)
 
 
-def _process(index, todo, report, known, *, workers: int, progress: bool, batch_size: int,
-             on_progress: ProgressCallback | None, catalogue: str | None) -> None:
-    from haystack_integrations.components.embedders.sentence_transformers import (
-        SentenceTransformersDocumentEmbedder,
-    )
-
-    notify = on_progress or (lambda stage, done, total: None)
-    converter = CorpusConverter(workers=workers, progress_bar=progress,
-                                progress_callback=lambda done, total: notify("extracting", done, total))
-    metas = [{**m.as_meta(), "sha256": sha} for _, m, sha in todo]
-    with report.timed("extraction"):
-        converted = converter.run(sources=[p for p, _, _ in todo], meta=metas)
-    failed = {f["doc_id"]: f["reason"] for f in converted["failures"]}
-    for path, meta, sha in todo:
-        if meta.doc_id in failed:
-            # keep whatever was indexed from an earlier version; record why this one failed
-            index.record_status(meta.doc_id, meta.file, sha, "failed", failed[meta.doc_id], {**meta.as_meta(), "file_path": str(path)})
-            report.outcomes.append(FileOutcome(meta.doc_id, str(path), "failed", failed[meta.doc_id]))
-
-    pages_by_doc: dict[str, list[tuple[int, str]]] = {}
-    for page in converted["documents"]:
-        pages_by_doc.setdefault(page.meta["doc_id"], []).append((page.meta["page_number"], page.content or ""))
-    s = index.settings
-    splitter = PassageSplitter(target_words=s.target_words, max_words=s.max_words, min_words=s.min_words)
-    with report.timed("splitting_and_language"):
-        passages = LanguageTagger().run(splitter.run(converted["documents"])["documents"])["documents"]
-    with report.timed("tagging"):
-        passages = PassageTagger(catalogue_path=catalogue).run(passages)["documents"]
-    with report.timed("ner"):
-        passages = EntityExtractor().run(passages)["documents"]
+def _process(run: _Run, todo: list[_Todo]) -> None:
+    """New and changed files: extract their pages, run the passage chain, embed, write each document."""
+    pages, failed = _extract(run, todo)
+    passages = run.chain.run(pages, timed=run.report.timed)
     if not passages:
         return
-    from tqdm import tqdm
+    passages, sentence_vectors = _embed(run, passages)
+    _write(run, todo, pages, passages, sentence_vectors, failed)
 
-    embedder = SentenceTransformersDocumentEmbedder(
-        model=local_model_path(), local_files_only=True, normalize_embeddings=True,
-        batch_size=batch_size, progress_bar=False,
-    )
-    with report.timed("model_load"):
+
+def _extract(run: _Run, todo: list[_Todo]) -> tuple[list[Document], set[str]]:
+    """Pages of the files (one Document each), and the ids of the files that failed (recorded
+    failed; whatever was indexed from an earlier version of them stays)."""
+    converter = CorpusConverter(workers=run.workers, progress_bar=run.progress,
+                                progress_callback=lambda done, total: run.notify("extracting", done, total))
+    with run.report.timed("extraction"):
+        converted = converter.run(sources=[t.path for t in todo], meta=[{**t.meta.as_meta(), "sha256": t.sha} for t in todo])
+    failed = {f["doc_id"]: f["reason"] for f in converted["failures"]}
+    for item in todo:
+        if item.meta.doc_id in failed:
+            run.record(item, "failed", failed[item.meta.doc_id])
+    return converted["documents"], set(failed)
+
+
+def _embed(run: _Run, passages: list[Document]) -> tuple[list[Document], dict]:
+    """The passages with their embeddings, and their sentences' embeddings."""
+    embedder = PassageEmbedder(batch_size=run.batch_size, progress=run.progress, notify=run.notify)
+    with run.report.timed("model_load"):
         embedder.warm_up()
-    embedded: list[Document] = []
-    with report.timed("embedding_passages"), \
-            tqdm(total=len(passages), desc="Embedding passages", unit="passage", disable=not progress) as bar:
-        for i in range(0, len(passages), EMBED_CHUNK):
-            chunk = embedder.run(documents=passages[i:i + EMBED_CHUNK])["documents"]
-            embedded.extend(chunk)
-            bar.update(len(chunk))
-            notify("embedding", len(embedded), len(passages))
-    passages = embedded
-    with report.timed("embedding_sentences"):
-        sentence_vectors = _embed_sentences(embedder, passages, batch_size=batch_size * 2, progress=progress,
-                                            notify=notify)
+    with run.report.timed("embedding_passages"):
+        passages = embedder.passages(passages)
+    with run.report.timed("embedding_sentences"):
+        sentence_vectors = embedder.sentences(passages)
+    return passages, sentence_vectors
 
+
+def _write(run: _Run, todo: list[_Todo], pages: list[Document], passages: list[Document],
+           sentence_vectors: dict, failed: set[str]) -> None:
+    """Each processed document into the index (a document without passages is recorded failed)."""
+    pages_by_doc: dict[str, list[tuple[int, str]]] = {}
+    for page in pages:
+        pages_by_doc.setdefault(page.meta["doc_id"], []).append((page.meta["page_number"], page.content or ""))
     by_doc: dict[str, list[Document]] = {}
     for p in passages:
         by_doc.setdefault(p.meta["doc_id"], []).append(p)
-    for path, meta, sha in todo:
-        docs = by_doc.get(meta.doc_id)
+    for item in todo:
+        meta, docs = item.meta, by_doc.get(item.meta.doc_id)
         if meta.doc_id in failed:
             continue
         if not docs:
-            reason = "no text found after cleaning"
-            index.record_status(meta.doc_id, meta.file, sha, "failed", reason, {**meta.as_meta(), "file_path": str(path)})
-            report.outcomes.append(FileOutcome(meta.doc_id, str(path), "failed", reason))
+            run.record(item, "failed", "no text found after cleaning")
             continue
         first = docs[0].meta
-        doc_meta = {**meta.as_meta(), "file_path": str(path), "title": first.get("title", meta.title),
+        doc_meta = {**meta.as_meta(), "file_path": str(item.path), "title": first.get("title", meta.title),
                     "language": first.get("language", ""), "language_detected": first.get("language_detected", ""),
                     "file_kind": first.get("file_kind", ""), **document_profile(docs)}
         n_pages = int(first.get("n_pages", 0))
-        with report.timed("writing"):
-            index.write_document(meta.doc_id, meta.file, sha, doc_meta, n_pages, docs,
-                                 {d.id: sentence_vectors[d.id] for d in docs if d.id in sentence_vectors},
-                                 pages_by_doc.get(meta.doc_id, []))
-        report.outcomes.append(FileOutcome(meta.doc_id, str(path), "ingested", "", n_pages, len(docs)))
+        with run.report.timed("writing"):
+            run.index.write_document(meta.doc_id, meta.file, item.sha, doc_meta, n_pages, docs,
+                                     {d.id: sentence_vectors[d.id] for d in docs if d.id in sentence_vectors},
+                                     pages_by_doc.get(meta.doc_id, []))
+        run.outcome(meta, item.path, "ingested", "", n_pages, len(docs))
 
 
-def _embed_sentences(embedder, passages: list[Document], *, batch_size: int, progress: bool, notify) -> dict:
-    """One embedding per sentence of every passage, so that answering a question needs no
-    sentence encoding at query time."""
-    import numpy as np
+def _backfill(run: _Run) -> None:
+    """Record the tagging version; vectors for new passages (or an index built before they existed)."""
+    run.index.set_tagging_version(tagging_version(run.catalogue))
+    with run.report.timed("multilingual"):
+        backfill_multilingual(run.index, progress=run.progress, notify=run.notify)
+    with run.report.timed("word_vectors"):  # the vocabulary questions are translated into (index/translation.py)
+        backfill_vocabulary(run.index, progress=run.progress, notify=run.notify)
 
-    texts: list[str] = []
-    owners: list[tuple[str, int]] = []
-    for p in passages:
-        spans = sentence_spans(p)
-        owners.append((p.id, len(spans)))
-        texts.extend((p.content or "")[s:e] for s, e, _, _ in spans)
+
+def _rebuild_keyword_index(run: _Run) -> None:
+    if run.report.changed or not (run.index.folder / "keyword").exists():
+        with run.report.timed("keyword_index"):
+            run.index.rebuild_keyword_index()
+
+
+def retag(index: PassageIndex, progress: bool = True, catalogue: str | None = None, *,
+          chain: PassageChain | None = None, notify: ProgressCallback | None = None) -> int:
+    """Re-tag every stored passage with the current lexicon and taxonomy, without re-embedding:
+    the tagging steps of the passage chain (``chain``, or one built for ``index``). Returns the
+    number of passages re-tagged."""
     from tqdm import tqdm
 
-    chunks = []
-    with tqdm(total=len(texts), desc="Embedding sentences", unit="sentence", disable=not progress) as bar:
-        for i in range(0, len(texts), EMBED_CHUNK * 4):
-            part = texts[i:i + EMBED_CHUNK * 4]
-            chunks.append(np.asarray(embedder.embedding_backend.embed(
-                part, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False), dtype=np.float32))
-            bar.update(len(part))
-            notify("sentences", min(i + EMBED_CHUNK * 4, len(texts)), len(texts))
-    vectors = np.vstack(chunks) if chunks else np.zeros((0, 384), dtype=np.float32)
-    out, i = {}, 0
-    for pid, n in owners:
-        out[pid] = vectors[i:i + n]
-        i += n
-    return out
-
-
-def retag(index: PassageIndex, progress: bool = True, catalogue: str | None = None) -> int:
-    """Re-tag every stored passage with the current lexicon and taxonomy, without re-embedding.
-    Returns the number of passages re-tagged."""
+    chain = chain or build_chain(index.settings, catalogue)
+    notify = notify or _silent
     passages = list(index.passages().values())
-    if progress:
-        print(f"Re-tagging {len(passages)} passages (lexicon or taxonomy changed) ...", flush=True)
-    tagged = PassageTagger(catalogue_path=catalogue).run(passages)["documents"]
-    tagged = EntityExtractor().run(tagged)["documents"]
+    log.info("Re-tagging %d passages (lexicon or taxonomy changed)", len(passages))
+    with tqdm(total=len(passages), desc="Re-tagging passages", unit="passage", disable=not progress) as bar:
+        notify("re-tagging", 0, len(passages))
+        tagged = chain.run(passages, start=TAGGING)
+        bar.update(len(tagged))
+        notify("re-tagging", len(tagged), len(passages))
     index.update_passage_meta(tagged)
     by_doc: dict[str, list[Document]] = {}
     for p in tagged:

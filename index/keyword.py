@@ -8,6 +8,13 @@ word never add up), so "Sepsis" in an English question finds the German "Sepsis"
 stem differs from the English one. Queries can carry extra groups of alternatives (translations
 from the glossary or the vocabulary vectors), scored the same way: the best alternative of a
 group counts, and groups add up.
+
+This module is the bm25s adapter, the only one that builds, loads or reads a bm25s index
+(nlp/text.py borrows only its stop-word lists). Scoring groups of alternatives and the IDF of a
+word need what bm25s keeps inside a ``BM25`` object rather than its public ``retrieve``:
+``vocab_dict`` (term -> column) and the precomputed score matrix ``scores`` (CSC arrays
+``indptr``, ``indices``, ``data``), as laid out by bm25s 0.3.x. An upgrade of bm25s is checked
+here (``KeywordIndex.idf``, ``KeywordIndex._term_scores``).
 """
 from __future__ import annotations
 
