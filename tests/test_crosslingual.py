@@ -253,6 +253,7 @@ def test_translations_count_for_the_question_terms_they_translate_in_a_sentence_
     assert translated_terms(translations, "it") == {}
 
 
+@pytest.mark.slow
 def test_question_language_is_english_for_short_english_questions_and_detected_otherwise():
     from nlp.language import question_language
 

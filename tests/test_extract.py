@@ -15,6 +15,7 @@ from ingest.extract import (
 from .conftest import CORPUS
 
 
+@pytest.mark.slow
 def test_pdf_pages_are_numbered_from_one_and_all_present():
     path = CORPUS / "reports/el-emth-edp-tourism-focus-group-summary.pdf"
     n, _ = pdf_page_count(path)

@@ -1,5 +1,6 @@
 """Passages with provenance, sentences, language."""
 
+import pytest
 from haystack import Document
 
 from ingest.clean import clean_pages
@@ -32,6 +33,7 @@ def test_overlong_sentences_are_cut_to_the_limit():
     assert max(s.n_words for s in split_sentences(text, max_words=120)) == 120
 
 
+@pytest.mark.slow
 def test_every_passage_sentence_points_to_its_page_text():
     pages = _pages("reports/el-emth-edp-tourism-focus-group-summary.pdf")
     by_page = {p.meta["page_number"]: p.content for p in pages}
@@ -45,6 +47,7 @@ def test_every_passage_sentence_points_to_its_page_text():
             assert by_page[page][offset:offset + len(sentence)] == sentence
 
 
+@pytest.mark.slow
 def test_passages_fit_the_embedding_model():
     pages = _pages("strategies/lt-ris3-implementation-programme.pdf")
     passages = PassageSplitter(target_words=140, max_words=180).run(documents=pages)["documents"]
@@ -53,6 +56,7 @@ def test_passages_fit_the_embedding_model():
     assert sum(words) / len(words) > 80
 
 
+@pytest.mark.slow
 def test_passage_ids_are_stable_across_runs():
     pages = _pages("reports/el-emth-edp-tourism-focus-group-summary.pdf", sha256="abc123")
     a = [p.id for p in PassageSplitter().run(documents=pages)["documents"]]
@@ -60,6 +64,7 @@ def test_passage_ids_are_stable_across_runs():
     assert a == b and len(set(a)) == len(a)
 
 
+@pytest.mark.slow
 def test_language_is_detected_per_passage_and_reproducibly():
     raw = extract_pdf_pages(CORPUS / "operations/de-brandenburg-efre-verzeichnis-2014.pdf", 1, 3)
     de_pages = [Document(content=t, meta={"doc_id": "bb", "page_number": i})

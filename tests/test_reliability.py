@@ -224,6 +224,7 @@ def test_an_ingest_killed_mid_way_and_rerun_equals_a_clean_run(kill_corpus, kill
     assert sorted(set(index.chroma_collection().get(include=[])["ids"])) == clean_ids
 
 
+@pytest.mark.slow
 def test_repair_removes_orphan_vectors_and_rebuilds_a_stale_keyword_index(built_index, tmp_path):
     import shutil
 
@@ -332,6 +333,7 @@ def test_a_second_ingest_waits_for_the_first(built_index, tmp_path):
     ("\x00\x07\x1b", "the question is empty"),
     ("x" * 10_000, "10,000 characters long"),
 ])
+@pytest.mark.slow
 def test_unusable_questions_get_a_message(asker, question, expected):
     with pytest.raises(ValueError, match=expected):
         asker.ask(question)
@@ -344,11 +346,13 @@ def test_unusable_questions_get_a_message(asker, question, expected):
     "What is\x00 the\x1b RIS3CAT\u200b strategy?",  # control characters
     "RIS3 " * 300,  # long but allowed
 ])
+@pytest.mark.slow
 def test_odd_questions_get_an_answer_or_the_no_answer_notice(asker, question):
     answer = asker.ask(question)
     assert answer.passages and isinstance(answer.text, str) and answer.text
 
 
+@pytest.mark.slow
 def test_a_filter_naming_an_unknown_region_says_which_regions_exist(asker):
     with pytest.raises(ValueError, match="no indexed document matches region='Atlantis'; known values: .*Lubelskie"):
         asker.ask("What are the priorities?", Filters(region="Atlantis"))

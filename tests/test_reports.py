@@ -32,11 +32,13 @@ def by_doc(index):
     return keyword_report(index, by=["doc"])
 
 
+@pytest.mark.slow
 def test_counts_on_the_seed_report_equal_the_careful_manual_counts(by_doc):
     seed = {r.term: r.count for r in by_doc.rows if r.group == (SEED_ID,)}
     assert {t: seed[t] for t in SEED_COUNTS} == SEED_COUNTS
 
 
+@pytest.mark.slow
 def test_group_counts_are_the_sum_of_their_documents(index, by_doc):
     per_doc = {(r.group[0], r.term): r.count for r in by_doc.rows}
     doc_type = {d.doc_id: d.meta["doc_type"] for d in index.documents() if d.status == "ingested"}
@@ -47,6 +49,7 @@ def test_group_counts_are_the_sum_of_their_documents(index, by_doc):
         assert r.documents_in_group == sum(1 for t in doc_type.values() if t == r.group[0])
 
 
+@pytest.mark.slow
 def test_rates_are_per_10000_words_of_the_groups_passages(index, by_doc):
     words = Counter()
     for p in index.passages().values():
@@ -57,6 +60,7 @@ def test_rates_are_per_10000_words_of_the_groups_passages(index, by_doc):
     assert row.share_of_documents == 1.0 and row.documents == row.documents_in_group == 1
 
 
+@pytest.mark.slow
 def test_a_free_phrase_is_counted_whitespace_and_plural_aware(index):
     # Independent oracle: a regex over the whitespace-joined passage texts.
     pattern = re.compile(r"\bsmart\s+specialisation\s+strateg(?:y|ies)\b", re.IGNORECASE)
@@ -66,6 +70,7 @@ def test_a_free_phrase_is_counted_whitespace_and_plural_aware(index):
     assert sum(r.count for r in report.rows) == expected
 
 
+@pytest.mark.slow
 def test_matrix_has_one_row_per_term_and_one_column_per_group(index, by_doc):
     terms, groups, values = by_doc.matrix("per_10k_words")
     assert [t.id for t in terms] == [t.id for t in default_terms()]
@@ -78,6 +83,7 @@ def test_matrix_has_one_row_per_term_and_one_column_per_group(index, by_doc):
     assert all((v is None) == ((r, c) not in known) for r, vals in zip(rows, table) for c, v in zip(cols, vals))
 
 
+@pytest.mark.slow
 def test_filters_restrict_the_counted_documents(index):
     report = keyword_report(index, by=["doc"], filters=index.resolve_filters(country="PL"), examples=0)
     assert {r.group for r in report.rows} == {(LUBELSKIE,)}
@@ -91,12 +97,14 @@ def test_unknown_concept_ids_and_domains_are_refused_with_a_reason():
         resolve_terms(["domain.health"])
 
 
+@pytest.mark.slow
 def test_report_states_the_lexicon_version_and_corpus_snapshot(by_doc):
     about = by_doc.about
     assert about["lexicon_version"] and re.fullmatch(r"[0-9a-f]{12}", about["snapshot"])
     assert about["documents"] == about["documents_counted"]
 
 
+@pytest.mark.slow
 def test_every_format_reads_back(by_doc, tmp_path):
     n = len(by_doc.rows)
     rows = list(csv.DictReader(io.StringIO(render_report(by_doc, "csv"))))
@@ -126,6 +134,7 @@ def test_every_format_reads_back(by_doc, tmp_path):
     assert not soup.select("script[src], link[href], img[src^='http']")  # self-contained
 
 
+@pytest.mark.slow
 def test_kwic_lines_have_the_window_and_cite_document_and_page(index):
     lines = kwic(index, resolve_terms(["support.cluster"]), window=5)
     passages = index.passages()
@@ -142,6 +151,7 @@ def test_kwic_lines_have_the_window_and_cite_document_and_page(index):
     assert keys == sorted(keys)
 
 
+@pytest.mark.slow
 def test_kwic_page_is_the_page_of_the_mention_not_the_passage_start(index):
     lines = kwic(index, resolve_terms(["support.cluster"]), window=3)
     multi = [k for k in lines if index.passages()[k.passage_id].meta["page_start"]
@@ -151,6 +161,7 @@ def test_kwic_page_is_the_page_of_the_mention_not_the_passage_start(index):
         assert k.match in page_text
 
 
+@pytest.mark.slow
 def test_kwic_formats_read_back(index):
     lines = kwic(index, resolve_terms(["support.living_lab"]), window=4)
     assert len(json.loads(render_kwic(lines, "json"))) == len(lines)
@@ -160,6 +171,7 @@ def test_kwic_formats_read_back(index):
     assert len(render_kwic(lines, "text").splitlines()) == len(lines)
 
 
+@pytest.mark.slow
 def test_scheduled_command_writes_dated_csv_and_html(env, tmp_path):
     out = tmp_path / "reports" / "keywords-{date}.{ext}"
     result = CliRunner().invoke(cli, ["report", "keywords", "--by", "country", "-f", "csv", "-f", "html",
@@ -173,6 +185,7 @@ def test_scheduled_command_writes_dated_csv_and_html(env, tmp_path):
     assert BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser").select_one("table.heat")
 
 
+@pytest.mark.slow
 def test_cli_refuses_binary_output_to_the_terminal_and_unknown_terms(env):
     result = CliRunner().invoke(cli, ["report", "keywords", "-f", "xlsx"])
     assert result.exit_code == 2 and "--out" in result.output
@@ -180,6 +193,7 @@ def test_cli_refuses_binary_output_to_the_terminal_and_unknown_terms(env):
     assert result.exit_code == 1 and "unknown concept id" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_cli_kwic_prints_aligned_lines_with_citations(env):
     result = CliRunner().invoke(cli, ["kwic", "support.living_lab", "--window", "4", "--region", "lubelskie"])
     assert result.exit_code == 0, result.output

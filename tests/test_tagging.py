@@ -197,6 +197,7 @@ def test_generic_catalogue_titles_do_not_match_ordinary_prose():
     assert orgs(text) == []
 
 
+@pytest.mark.slow
 def test_ner_finds_organisation_names_in_english_passages_and_drops_terms_and_generic_acronyms():
     from haystack import Document
 

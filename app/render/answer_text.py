@@ -2,6 +2,7 @@
 passages it was read from, with the DIH catalogue hubs each passage names."""
 from __future__ import annotations
 
+from nlp.text import passage_language
 from qa.citations import page_label, region_label
 from qa.types import Answer
 
@@ -22,7 +23,7 @@ def render_answer(answer: Answer, catalogue=None) -> str:
     for rank, p in enumerate(answer.passages, start=1):
         m = p.meta
         snippet = " ".join((p.content or "").split())[:160]
-        lang = m.get("passage_language") or m.get("language", "")
+        lang = passage_language(m)
         lines.append(f"  {rank}. {m.get('title', '')} ({m.get('doc_type', '')}, {region_label(m.get('region', ''))}), "
                      f"{page_label(m)}{f' [{lang}]' if lang else ''}: {snippet}...")
         hubs = catalogue.hubs_in_passage(p) if catalogue is not None else []

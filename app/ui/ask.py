@@ -6,6 +6,7 @@ from haystack import Document
 
 from analysis.hubs import HubCatalogue
 from app.service import Asker, Filters
+from nlp.text import passage_language
 from qa.citations import page_label, region_label
 from qa.types import Answer
 
@@ -80,7 +81,7 @@ def _show_turn(i: int, question: str, answer: Answer | str, catalogue: HubCatalo
             for rank, p in enumerate(answer.passages, start=1):
                 m = p.meta
                 st.markdown(f"**{rank}. {m.get('title', '')}** — {region_label(m.get('region', ''))}, "
-                            f"{page_label(m)} · {m.get('doc_type', '')} · {m.get('passage_language', '')}")
+                            f"{page_label(m)} · {m.get('doc_type', '')} · {passage_language(m)}")
                 st.text((p.content or "")[:600])
                 st.button("Open page", key=f"src-{i}-{rank}", on_click=open_reader,
                           args=(m.get("doc_id", ""), m.get("page_start", 1)))
