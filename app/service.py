@@ -2,10 +2,12 @@
 settings object; uploads stored with their manifest rows. No UI code here."""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.library import library_rows
-from index.ingestion import IngestReport, ingest_paths
+from index.ingestion import FileOutcome, IngestReport, ingest_paths
 from index.store import PassageIndex
 from qa.service import Asker, Filters
 
@@ -28,16 +30,46 @@ def ingest(settings: Settings, paths: list[Path] | None = None, progress: bool =
 
 
 UPLOAD_TYPES = ("pdf", "docx", "txt", "md", "html", "htm")
+MAX_UPLOAD_MB = 200  # per file: the Streamlit default (server.maxUploadSize in .streamlit/config.toml)
+MAX_BATCH_MB = 500  # all files of one upload together
 
 
-def save_uploads(settings: Settings, files: list[tuple[str, bytes]], meta: dict[str, str]) -> list[Path]:
+@dataclass
+class SavedUploads:
+    """What ``save_uploads`` did: the files stored (to ingest) and, per refused or duplicate
+    upload, (name, one-line reason)."""
+
+    paths: list[Path] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+
+
+def upload_name(name: str) -> str:
+    """A safe file name for an upload: its last path part, characters other than letters,
+    digits, '.', '-' and '_' replaced by '_' ("a b.txt" -> "a_b.txt")."""
+    return re.sub(r"[^\w.\-]+", "_", Path(name).name).strip("._") or "upload"
+
+
+def save_uploads(settings: Settings, files: list[tuple[str, bytes]], meta: dict[str, str],
+                 max_file_mb: float = MAX_UPLOAD_MB, max_batch_mb: float = MAX_BATCH_MB) -> SavedUploads:
     """Store uploaded files under ``$RIS3_HOME/uploads/`` with a manifest row each (the metadata
-    the user gave), so that they ingest like bundled documents and survive re-ingestion."""
+    the user gave), so that they ingest like bundled documents and survive re-ingestion.
+
+    Distinct uploads get distinct stored names, never overwriting another upload: a name taken by
+    a file with other content gets a numbered suffix ("a_b-2.txt"); a file with the same content
+    as a stored upload is a duplicate and is not stored again. A file over ``max_file_mb``, or a
+    batch over ``max_batch_mb``, is refused with a one-line reason."""
     import csv
-    import re
+    import hashlib
 
     from ingest.manifest import COLUMNS, doc_id_for
 
+    out = SavedUploads()
+    total = sum(len(data) for _, data in files)
+    if total > max_batch_mb * 1e6:
+        out.refused = [(name, f"the upload is {total / 1e6:,.1f} MB in all; at most {max_batch_mb:,.0f} MB at once")
+                       for name, _ in files]
+        return out
     folder = settings.home / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.csv"
@@ -45,12 +77,26 @@ def save_uploads(settings: Settings, files: list[tuple[str, bytes]], meta: dict[
     if manifest.exists():
         with manifest.open(encoding="utf-8", newline="") as fh:
             rows = {r["file"]: r for r in csv.DictReader(fh)}
-    paths = []
+    stored = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name for p in folder.iterdir()
+              if p.is_file() and p.name != manifest.name}
     for name, data in files:
-        safe = re.sub(r"[^\w.\-]+", "_", Path(name).name).strip("._") or "upload"
+        if len(data) > max_file_mb * 1e6:
+            out.refused.append((name, f"{len(data) / 1e6:,.1f} MB; files of at most {max_file_mb:,.0f} MB are accepted"))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if sha in stored:
+            out.duplicates.append((name, f"same content as the upload stored as {stored[sha]}; not stored again"))
+            continue
+        safe = upload_name(name)
+        stem, suffix = Path(safe).stem, Path(safe).suffix
+        n = 1
+        while (folder / safe).exists():
+            n += 1
+            safe = f"{stem}-{n}{suffix}"
         path = folder / safe
         path.write_bytes(data)
-        paths.append(path)
+        stored[sha] = safe
+        out.paths.append(path)
         rows[safe] = {c: "" for c in COLUMNS} | {
             "doc_id": doc_id_for(path), "file": safe, "title": meta.get("title") or Path(name).stem,
             "doc_type": meta.get("doc_type", ""), "region": meta.get("region", ""), "country": meta.get("country", ""),
@@ -61,14 +107,19 @@ def save_uploads(settings: Settings, files: list[tuple[str, bytes]], meta: dict[
         w = csv.DictWriter(fh, fieldnames=list(COLUMNS))
         w.writeheader()
         w.writerows(rows.values())
-    return paths
+    return out
 
 
 def add_documents(settings: Settings, files: list[tuple[str, bytes]], meta: dict[str, str],
-                  on_progress=None) -> IngestReport:
-    """Save uploads and ingest them; a bad file is reported in the report, never raised."""
-    paths = save_uploads(settings, files, meta)
-    return ingest(settings, paths, progress=False, on_progress=on_progress)
+                  on_progress=None, max_file_mb: float = MAX_UPLOAD_MB) -> IngestReport:
+    """Save uploads and ingest them; a bad, refused or duplicate file is an outcome of the report
+    (named as uploaded, with its reason), never an exception."""
+    saved = save_uploads(settings, files, meta, max_file_mb=max_file_mb,
+                         max_batch_mb=max(settings.upload_batch_mb, max_file_mb))
+    report = ingest(settings, saved.paths, progress=False, on_progress=on_progress) if saved.paths else IngestReport()
+    report.outcomes += [FileOutcome("", name, "failed", reason) for name, reason in saved.refused]
+    report.outcomes += [FileOutcome("", name, "skipped", reason) for name, reason in saved.duplicates]
+    return report
 
 
 def open_asker(settings: Settings) -> Asker:

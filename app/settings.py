@@ -9,6 +9,7 @@ down explicitly. Lower layers never read the environment.
 | RIS3_WORKERS        | extraction processes                      | 2                           |
 | RIS3_TOP_K          | passages returned per question            | 8                           |
 | RIS3_ANSWER_THRESHOLD | minimum sentence score for an answer    | 0.5                         |
+| RIS3_UPLOAD_BATCH_MB | most megabytes one upload may add        | 500                         |
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Settings:
     workers: int = 2
     index: IndexSettings = field(default_factory=IndexSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
+    upload_batch_mb: float = 500.0
 
     @property
     def hub_catalogue(self) -> Path:
@@ -46,6 +48,7 @@ class Settings:
                 corpus=Path(env.get("RIS3_CORPUS") or d.corpus).expanduser(),
                 chroma_url=env.get("RIS3_CHROMA_URL") or None,
                 workers=int(env.get("RIS3_WORKERS") or d.workers),
+                upload_batch_mb=float(env.get("RIS3_UPLOAD_BATCH_MB") or d.upload_batch_mb),
                 answer=AnswerSettings(
                     top_k=int(env.get("RIS3_TOP_K") or d.answer.top_k),
                     threshold=float(env.get("RIS3_ANSWER_THRESHOLD") or d.answer.threshold)),

@@ -26,6 +26,10 @@ def collection_name(fingerprint: str) -> str:
     return f"{COLLECTION}-{fingerprint}"
 
 
+class ChromaUnavailableError(ConnectionError):
+    """The Chroma server named by the settings does not answer."""
+
+
 class ChromaPassages:
     """One Chroma collection of passages (cosine), on disk under ``persist_path`` or on the
     server at ``url`` (http://HOST:PORT). Connects on first use."""
@@ -64,7 +68,14 @@ class ChromaPassages:
             store = ChromaDocumentStore(host=u.hostname, port=u.port or 8000, **common)
         else:
             store = ChromaDocumentStore(persist_path=str(self.persist_path), **common)
-        store._ensure_initialized()
+        try:
+            store._ensure_initialized()
+        except ValueError as exc:
+            if self.url and "connect" in str(exc).lower():
+                raise ChromaUnavailableError(
+                    f"cannot reach the Chroma server at {self.url} ({exc}). Start it ('chroma run --path DIR "
+                    "--host 127.0.0.1 --port PORT') or unset RIS3_CHROMA_URL to use the index on disk") from exc
+            raise
         return store
 
     @property

@@ -27,6 +27,7 @@ from ingest.extract import SUPPORTED_EXT
 from ingest.manifest import MANIFEST_NAME, DocMeta, infer_meta, load_manifest
 from nlp.tagging import document_profile, tagging_version
 
+from .discovery import discover, manifest_for, own_id, path_of
 from .multilingual import backfill_multilingual
 from .pipeline import (
     EMBED_CHUNK,
@@ -44,7 +45,6 @@ __all__ = ["EMBED_CHUNK", "FileOutcome", "IngestReport", "ProgressCallback", "di
 
 log = logging.getLogger(__name__)
 
-IGNORED_NAMES = {MANIFEST_NAME, "README.md", "SOURCES.md"}
 DATA_EXT = {".json", ".csv", ".tsv", ".xlsx"}
 INCOMPLETE_MARKER = "ingest.incomplete"  # present while an ingest runs; left behind by a killed one
 
@@ -80,33 +80,6 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         return any(o.status in ("ingested", "removed") for o in self.outcomes)
-
-
-def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """Files to consider, and the folders among ``paths`` (whose missing files get removed)."""
-    files: list[Path] = []
-    roots: list[Path] = []
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            roots.append(p.resolve())
-            files.extend(
-                f for f in sorted(p.rglob("*"))
-                if f.is_file() and f.name not in IGNORED_NAMES and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
-        else:
-            files.append(p)
-    return [f.resolve() for f in files], roots
-
-
-def _manifest_for(path: Path, cache: dict[Path, dict[str, DocMeta]],
-                  problems: list[str]) -> tuple[DocMeta | None, Path | None]:
-    for parent in list(path.parents)[:4]:
-        if parent not in cache:
-            cache[parent] = load_manifest(parent, problems)
-        if str(path) in cache[parent]:
-            return cache[parent][str(path)], parent
-    return None, None
 
 
 def ingest_paths(
@@ -182,7 +155,8 @@ class _Run:
 def _ingest(run: _Run, paths: list[Path]) -> IngestReport:
     started = time.perf_counter()
     _repair_interrupted(run)
-    files, roots = discover(paths)
+    files, roots, notes = discover(paths)
+    run.report.outcomes += [FileOutcome("", str(f), status, reason) for f, status, reason in notes]
     run.known = {d.doc_id: d for d in run.index.documents()}
     todo = _plan(run, _read_manifests(run, files, roots))
     _remove_gone(run, todo, roots)
@@ -197,9 +171,10 @@ def _ingest(run: _Run, paths: list[Path]) -> IngestReport:
 
 
 def _repair_interrupted(run: _Run) -> None:
-    """The last ingest did not finish: remove what it left half-written. Then mark this one."""
+    """The last ingest did not finish, or a record disagrees with its passages: remove what was
+    left half-written (the documents concerned are redone). Then mark this run as under way."""
     marker = run.index.folder / INCOMPLETE_MARKER
-    if marker.exists():
+    if marker.exists() or run.index.record_problems(files=False)["inconsistent"]:
         run.report.repaired = run.index.repair()
     marker.touch()
 
@@ -215,7 +190,7 @@ def _read_manifests(run: _Run, files: list[Path], roots: list[Path]) -> list[tup
         if not path.exists():
             outcomes.append(FileOutcome("", str(path), "failed", f"{path}: file not found"))
             continue
-        meta, _ = _manifest_for(path, manifests, problems)
+        meta, _ = manifest_for(path, manifests, problems)
         entries.append((path, meta or infer_meta(path, roots[0] if roots else None)))
     for root in roots:
         listed = manifests.get(root) if root in manifests else load_manifest(root, problems)
@@ -231,15 +206,19 @@ def _read_manifests(run: _Run, files: list[Path], roots: list[Path]) -> list[tup
 def _plan(run: _Run, entries: list[tuple[Path, DocMeta]]) -> list[_Todo]:
     """What each file needs: skipped (data, unsupported type, a duplicate), unchanged, or to be
     processed. Files the manifest describes come first, so that an unlisted copy is the one
-    called duplicate; two files with one id both stay, the second with a unique id."""
+    called duplicate. Every file gets an id of its own (``_own_id``): no file, failed, skipped or
+    new, can take over another file's record."""
     todo: list[_Todo] = []
     seen_hash: dict[str, str] = {}
-    seen_ids: set[str] = set()
+    taken: set[str] = set()
     for path, meta in sorted(entries, key=lambda e: (e[1].inferred, str(e[0]))):
-        item = _Todo(path, meta, file_sha256(path))
-        if meta.doc_id in seen_ids:
-            meta.doc_id = f"{meta.doc_id}-{item.sha[:8]}"
-        seen_ids.add(meta.doc_id)
+        try:
+            item = _Todo(path, meta, file_sha256(path))
+        except OSError as exc:
+            run.report.outcomes.append(FileOutcome("", str(path), "failed", f"cannot read file ({exc.strerror or exc})"))
+            continue
+        meta.doc_id = own_id(run.known, path, meta.doc_id, item.sha, taken)
+        taken.add(meta.doc_id)
         suffix = path.suffix.lower()
         if suffix in DATA_EXT:
             _skip(run, item, "structured data file; not ingested as text")
@@ -250,7 +229,7 @@ def _plan(run: _Run, entries: list[tuple[Path, DocMeta]]) -> list[_Todo]:
         else:
             seen_hash[item.sha] = str(path)
             prev = run.known.get(meta.doc_id)
-            if prev and prev.sha256 == item.sha and prev.status in ("ingested", "failed"):
+            if prev and prev.sha256 == item.sha and prev.status in ("ingested", "failed") and path_of(prev) == str(path):
                 run.outcome(meta, path, "unchanged", prev.reason, prev.n_pages, prev.n_passages)
             else:
                 todo.append(item)
@@ -337,6 +316,8 @@ def _write(run: _Run, todo: list[_Todo], pages: list[Document], passages: list[D
         doc_meta = {**meta.as_meta(), "file_path": str(item.path), "title": first.get("title", meta.title),
                     "language": first.get("language", ""), "language_detected": first.get("language_detected", ""),
                     "file_kind": first.get("file_kind", ""), **document_profile(docs)}
+        if first.get("encoding"):
+            doc_meta["encoding"] = first["encoding"]  # text files: the encoding they were decoded from
         n_pages = int(first.get("n_pages", 0))
         with run.report.timed("writing"):
             run.index.write_document(meta.doc_id, meta.file, item.sha, doc_meta, n_pages, docs,

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 INDEX_SCHEMA_VERSION = 3
 # Bump when extraction, cleaning or passage splitting changes what gets indexed.
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
 EMBEDDING_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 

@@ -134,20 +134,56 @@ class PassageIndex:
         keyword = KeywordIndex(self.folder / "keyword")
         in_keyword = set(keyword.ids) if keyword.load() else set()
         with_vectors = self.records.sentence_vector_ids()
+        records = self.record_problems()
         return {
             "passages": len(recorded), "chroma": len(in_chroma), "keyword": len(in_keyword),
             "chroma_orphans": sorted(in_chroma - recorded), "chroma_missing": sorted(recorded - in_chroma),
             "keyword_stale": sorted(in_keyword ^ recorded),
             "sentence_vectors_missing": sorted(recorded - with_vectors),
-            "ok": in_chroma == recorded == in_keyword and recorded <= with_vectors,
+            "records_inconsistent": records["inconsistent"], "files_changed": records["changed"],
+            "ok": in_chroma == recorded == in_keyword and recorded <= with_vectors and not records["inconsistent"],
         }
+
+    def record_problems(self, files: bool = True) -> dict[str, list[dict[str, str]]]:
+        """Document records that disagree with their passages (``inconsistent``: passages under a
+        record that is not ingested, a passage count or a file path other than the record's), and
+        ingested files that changed or went away since (``changed``, looked at when ``files``:
+        'ris3 ingest' updates them)."""
+        from ingest.converter import file_sha256
+
+        by_doc: dict[str, list[Document]] = {}
+        for p in self.passages().values():
+            by_doc.setdefault(p.meta.get("doc_id", ""), []).append(p)
+        inconsistent, changed = [], []
+        records = {d.doc_id: d for d in self.documents()}
+        for doc_id, rec in records.items():
+            passages = by_doc.get(doc_id, [])
+            path = rec.meta.get("file_path") or rec.file
+            problem = ""
+            if rec.status != "ingested" and passages:
+                problem = f"recorded {rec.status} but {len(passages)} passages are indexed"
+            elif rec.status == "ingested" and len(passages) != rec.n_passages:
+                problem = f"recorded with {rec.n_passages} passages, {len(passages)} indexed"
+            elif any((p.meta.get("file_path") or path) != path for p in passages):
+                problem = f"passages come from another file than the record's {path}"
+            if problem:
+                inconsistent.append({"doc_id": doc_id, "file": path, "problem": problem})
+            elif rec.status == "ingested" and files:
+                if not Path(path).exists():
+                    changed.append({"doc_id": doc_id, "file": path, "problem": "file no longer exists"})
+                elif file_sha256(Path(path)) != rec.sha256:
+                    changed.append({"doc_id": doc_id, "file": path, "problem": "file changed since it was indexed"})
+        for doc_id in sorted(set(by_doc) - set(records)):
+            inconsistent.append({"doc_id": doc_id, "file": "", "problem": f"{len(by_doc[doc_id])} passages without a record"})
+        return {"inconsistent": inconsistent, "changed": changed}
 
     def repair(self) -> dict[str, int]:
         """Remove vectors whose passage was never recorded (an ingest killed between the Chroma
         write and the SQLite commit), forget documents whose recorded passages lack vectors (so the
-        next ingest redoes them), and rebuild a keyword index that disagrees with the record."""
+        next ingest redoes them; so too documents whose record disagrees with their passages), and rebuild a keyword index that disagrees with the record."""
         found = self.check()
         broken_docs = {self.passages()[pid].meta.get("doc_id") for pid in found["chroma_missing"]}
+        broken_docs |= {r["doc_id"] for r in found["records_inconsistent"]}  # redone from their files
         for doc_id in broken_docs:
             self.delete_document(doc_id)
         if broken_docs:

@@ -65,7 +65,12 @@ def running_lines(pages: list[list[str]], min_share: float = 0.4) -> set[str]:
 
 
 def drop_running_lines(lines: list[str], keys: set[str]) -> list[str]:
+    """The page without its running headers/footers and page numbers. The only line of a page is
+    kept (unless it is a bare page number): a document of one-line pages repeats its layout on
+    every page, and its lines are its text, not running headers."""
     body_idx = [i for i, ln in enumerate(lines) if ln]
+    if len(body_idx) == 1:
+        return [] if _PAGE_NUMBER.match(lines[body_idx[0]]) else lines
     edge = set(body_idx[:EDGE_LINES] + body_idx[-EDGE_LINES:])
     out = []
     for i, ln in enumerate(lines):
@@ -110,7 +115,13 @@ def clean_pages(raw_pages: list[str]) -> list[str]:
     """Apply all rules to the pages of one document; returns one cleaned text per page."""
     pages = [normalise(t).split("\n") for t in raw_pages]
     keys = running_lines(pages)
-    pages = [drop_running_lines(lines, keys) for lines in pages]
+    dropped = [drop_running_lines(lines, keys) for lines in pages]
+    emptied = sum(1 for before, after in zip(pages, dropped) if any(before) and not any(after))
+    if emptied > 0.5 * sum(1 for lines in pages if any(lines)):
+        # Most pages would lose all their text: the repeated lines are the content (a list of
+        # one-row pages), not running headers. Only page numbers go.
+        dropped = [drop_running_lines(lines, set()) for lines in pages]
+    pages = dropped
     vocabulary = _document_vocabulary(pages)
     return [join_ligature_gaps(join_lines(lines, vocabulary), vocabulary) for lines in pages]
 

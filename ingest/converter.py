@@ -50,8 +50,8 @@ class _FileJob:
     error: str = ""
 
 
-def _extract_task(kind: str, path: str, first: int, last: int) -> tuple[list[tuple[int, str]], str]:
-    """Runs in a worker process. Returns (pages, error)."""
+def _extract_task(kind: str, path: str, first: int, last: int) -> tuple[list[tuple[int, str]], str, dict]:
+    """Runs in a worker process. Returns (pages, error, what was learnt about the file)."""
     p = Path(path)
     try:
         if kind == "pdf":
@@ -62,11 +62,12 @@ def _extract_task(kind: str, path: str, first: int, last: int) -> tuple[list[tup
             pages = extract_html_pages(p)
         else:
             pages = extract_text_pages(p)
-        return [(pg.number, pg.text) for pg in pages], ""
+        info = {"encoding": pages[0].encoding} if pages and pages[0].encoding else {}
+        return [(pg.number, pg.text) for pg in pages], "", info
     except IngestError as exc:
-        return [], exc.reason
+        return [], exc.reason, {}
     except Exception as exc:  # never let one file stop the batch
-        return [], f"extraction failed ({type(exc).__name__}: {exc})"
+        return [], f"extraction failed ({type(exc).__name__}: {exc})", {}
 
 
 @component
@@ -153,8 +154,9 @@ class CorpusConverter:
     @staticmethod
     def _collect(jobs, task, result, bar) -> None:
         i, kind, _, first, last = task
-        pages, error = result
+        pages, error, info = result
         job = jobs[i]
+        job.meta.update(info)
         if error and not job.error:
             job.error = error
         for number, text in pages:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .encoding import decode_text
 from .errors import IngestError
 
 PDF_EXT = {".pdf"}
@@ -31,6 +32,7 @@ _TIGHT_Y_TOL = 1.5
 class RawPage:
     number: int  # 1-based
     text: str
+    encoding: str = ""  # text files: the encoding the bytes were decoded from
 
 
 def pdf_page_count(path: Path) -> tuple[int, str]:
@@ -183,6 +185,7 @@ def _median(values: list[int]) -> float:
 def extract_docx_pages(path: Path) -> list[RawPage]:
     from haystack.components.converters import DOCXToDocument
 
+    _refuse_docx_entities(path)
     try:
         result = DOCXToDocument().run(sources=[path])
     except Exception as exc:
@@ -193,12 +196,28 @@ def extract_docx_pages(path: Path) -> list[RawPage]:
     return [RawPage(i, t) for i, t in enumerate((docs[0].content or "").split("\f"), start=1)]
 
 
+_XML_ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY|&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)[A-Za-z_][\w.-]*;")
+
+
+def _refuse_docx_entities(path: Path) -> None:
+    """Word never writes a DOCTYPE or a named entity: a part that declares or uses one is refused
+    (an external entity could pull another file in; an undefined one cuts the paragraph short)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                if name.endswith(".xml") and (m := _XML_ENTITY.search(z.read(name))):
+                    raise IngestError(path, f"the DOCX uses XML entities ({m.group().decode(errors='replace')} in "
+                                            f"{name}), which Word never writes; not read")
+    except zipfile.BadZipFile as exc:
+        raise IngestError(path, f"cannot read DOCX (broken ZIP: {exc})") from exc
+
+
 def extract_text_pages(path: Path) -> list[RawPage]:
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise IngestError(path, "binary content in a text file")
-    text = raw.decode("utf-8", errors="replace")
-    return [RawPage(i, t) for i, t in enumerate(text.split("\f"), start=1)]
+    """Pages of a TXT/MD file (split on form feeds), decoded from its detected encoding."""
+    text, encoding = decode_text(path.read_bytes(), path)
+    return [RawPage(i, t, encoding) for i, t in enumerate(text.split("\f"), start=1)]
 
 
 def extract_html_pages(path: Path) -> list[RawPage]:

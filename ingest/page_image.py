@@ -66,16 +66,29 @@ def _line_boxes(chars: list[dict]) -> list[tuple[float, float, float, float]]:
              max(c["x1"] for c in cs) + 1, max(c["bottom"] for c in cs) + 1) for cs in lines.values()]
 
 
+MAX_SIDE_PX = 2400  # longest side of a drawn page: an A4 page at 100 dpi is 1,169 px
+MAX_PIXELS = 4_000_000  # and at most this many pixels (~16 MB as RGBA), whatever the page box says
+
+
+def render_resolution(width_pt: float, height_pt: float, resolution: int = 100) -> float:
+    """The resolution (dpi) to draw a page of this size at: ``resolution``, lowered so that the
+    image keeps within MAX_SIDE_PX and MAX_PIXELS (a crafted 14,400 pt page would otherwise be a
+    20,000 px square of several GB)."""
+    w_in, h_in = max(width_pt, 1.0) / 72, max(height_pt, 1.0) / 72
+    dpi = min(float(resolution), MAX_SIDE_PX / max(w_in, h_in), (MAX_PIXELS / (w_in * h_in)) ** 0.5)
+    return max(dpi, 1e-3)
+
+
 def render_pdf_page(path: str | Path, page_number: int, highlight: str | None = None, resolution: int = 100):
     """(PIL image of the page, whether the highlight was found). Raises ValueError for a page
-    that does not exist."""
+    that does not exist. The image is bounded in size (``render_resolution``)."""
     import pdfplumber
 
     with pdfplumber.open(path) as pdf:
         if not 1 <= page_number <= len(pdf.pages):
             raise ValueError(f"{path}: no page {page_number} (the document has {len(pdf.pages)})")
         page = pdf.pages[page_number - 1]
-        image = page.to_image(resolution=resolution)
+        image = page.to_image(resolution=render_resolution(float(page.width), float(page.height), resolution))
         boxes = sentence_boxes(page, highlight) if highlight else []
         if boxes:
             image.draw_rects(boxes, fill=_FILL, stroke=_STROKE, stroke_width=2)

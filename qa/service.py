@@ -17,6 +17,7 @@ from .settings import AnswerSettings
 from .types import Answer
 
 MAX_QUESTION_CHARS = 2000
+MAX_TOP_K = 100  # passages one question may return
 
 
 @dataclass
@@ -46,6 +47,15 @@ def clean_question(question: str) -> str:
         raise ValueError(f"the question is {len(question):,} characters long; ask in at most "
                          f"{MAX_QUESTION_CHARS:,} (a question, not a document: to search a text, add it as a document)")
     return question
+
+
+def check_top_k(top_k) -> int | None:
+    """``top_k`` when it is None or a whole number 1..MAX_TOP_K; ValueError otherwise."""
+    if top_k is None:
+        return None
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+        raise ValueError(f"top_k must be a whole number from 1 to {MAX_TOP_K}, got {top_k!r}")
+    return top_k
 
 
 class Asker:
@@ -86,6 +96,7 @@ class Asker:
         """Answer from the passages that pass the filters (and ``keep``, a passage test such as
         ``Region.keeps`` for a region's share of a document that covers several regions)."""
         question = clean_question(question)
+        top_k = check_top_k(top_k)
         if self.index.passage_count() == 0:
             raise ValueError("the index is empty: run 'ris3 ingest' first")
         if self._builder is None:

@@ -84,6 +84,7 @@ def test_errors_are_one_line_without_traceback(tmp_path):
     assert result.exit_code == 1 and "no such file or folder" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_ingest_exits_nonzero_when_nothing_could_be_ingested(tmp_path):
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"this is not a pdf")

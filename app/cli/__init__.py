@@ -12,11 +12,12 @@ import click
 from app.settings import quiet_third_parties
 
 from . import ask, indexing, regions, reports
+from .errors import OneLineErrors
 
 PLUGIN_GROUP = "ris3.commands"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ris3-miner")
 def cli() -> None:
     """ris3-miner: search EU smart-specialisation strategies, programmes and reports, and get

@@ -11,7 +11,8 @@ from .common import filter_options, load_settings, require_passages
 
 @click.command()
 @click.argument("question", required=False)
-@click.option("--top-k", type=int, default=None, help="Passages to return (default 8).")
+@click.option("--top-k", type=click.IntRange(1, 100), default=None,
+              help="Passages to return, 1-100 (default 8, or $RIS3_TOP_K).")
 @filter_options
 @click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSONL file: one {\"id\", \"question\", optional filters} a line; prints one JSON result a line.")
@@ -68,18 +69,51 @@ def _catalogue_or_none(settings):
 
 
 def _ask_batch(asker, batch: Path, top_k: int | None) -> None:
-    """One JSON line per question, in order; a bad line gives an ``error`` row and the rest goes on."""
-    from app import service
-
-    for lineno, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
+    """One JSON line per input line, in order: the answer, or ``{"id", "line", "error"}`` for a
+    line that cannot be answered (not JSON, not an object, no question, a bad top_k or filter);
+    the rest of the batch goes on. A file that is not UTF-8 text is a one-line error."""
+    try:
+        text = batch.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{batch}: not UTF-8 text (byte {exc.start}); save the batch file as UTF-8") from exc
+    for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        item_id = None
         try:
-            item = json.loads(line)
-            filters = service.Filters.from_mapping(item)
-            answer = asker.ask(item["question"], filters, item.get("top_k") or top_k)
-            answer.id = item.get("id")
+            item = _batch_object(line)
+            item_id = item.get("id")
+            _check_question(item)
+            answer = asker.ask(item["question"], _batch_filters(item),
+                               item["top_k"] if item.get("top_k") is not None else top_k)
+            answer.id = item_id
             out = answer.to_json()
-        except (ValueError, KeyError, TypeError) as exc:
-            out = {"id": item.get("id") if isinstance(item, dict) else None, "error": f"{batch}:{lineno}: {exc}"}
+        except Exception as exc:  # noqa: BLE001 -- one bad line never stops the batch
+            out = {"id": item_id, "line": lineno, "error": f"{batch}:{lineno}: {' '.join(str(exc).split())}"}
         click.echo(json.dumps(out, ensure_ascii=False))
+
+
+def _batch_object(line: str) -> dict:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(item, dict):
+        raise ValueError(f"a line must be a JSON object with a \"question\", not a {type(item).__name__}")
+    return item
+
+
+def _check_question(item: dict) -> None:
+    if not isinstance(item.get("question"), str):
+        got = "missing" if "question" not in item else f"a {type(item['question']).__name__}"
+        raise ValueError(f"\"question\" must be a string ({got})")
+
+
+def _batch_filters(item: dict):
+    from app import service
+
+    filters = service.Filters.from_mapping(item)
+    for key, value in vars(filters).items():
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"filter {key!r} must be a string, got {value!r}")
+    return filters

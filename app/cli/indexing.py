@@ -12,7 +12,7 @@ from .common import load_settings
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--workers", type=int, default=None, help="Extraction processes (default: $RIS3_WORKERS or 2).")
+@click.option("--workers", type=click.IntRange(0, 64), default=None, help="Extraction processes (default: $RIS3_WORKERS or 2).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file outcome as JSON.")
 def ingest(paths: tuple[Path, ...], workers: int | None, quiet: bool, as_json: bool) -> None:
@@ -58,8 +58,9 @@ def ingest(paths: tuple[Path, ...], workers: int | None, quiet: bool, as_json: b
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--check", is_flag=True,
-              help="Check that the record, the Chroma collection and the keyword index hold the same passages; "
-                   "exit 1 when they do not ('ris3 ingest' repairs it).")
+              help="Check that the record, the Chroma collection and the keyword index hold the same passages "
+                   "and that each document record agrees with its passages; exit 1 when they do not "
+                   "('ris3 ingest' repairs it). Files changed since they were indexed are listed too.")
 def status(as_json: bool, check: bool) -> None:
     """Documents, passages and failures in the index."""
     from app import service
@@ -74,8 +75,13 @@ def status(as_json: bool, check: bool) -> None:
             click.echo(f"{found['passages']} passages recorded, {found['chroma']} in Chroma, {found['keyword']} in the "
                        f"keyword index: " + ("consistent" if found["ok"] else
                        f"{len(found['chroma_orphans'])} orphan vectors, {len(found['chroma_missing'])} passages without "
-                       f"vectors, {len(found['keyword_stale'])} keyword entries out of date "
+                       f"vectors, {len(found['keyword_stale'])} keyword entries out of date, "
+                       f"{len(found['records_inconsistent'])} document records that disagree with their passages "
                        f"(run 'ris3 ingest' to repair)"))
+            for r in found["records_inconsistent"]:
+                click.echo(f"  inconsistent {r['doc_id']}: {r['problem']}")
+            for r in found["files_changed"]:
+                click.echo(f"  changed      {r['doc_id']} ({r['file']}): {r['problem']} (run 'ris3 ingest')")
         sys.exit(0 if found["ok"] else 1)
     rows = service.library_rows(index)
     data = {

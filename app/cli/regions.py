@@ -51,7 +51,7 @@ def profile(region, fmt, out, no_answers) -> None:
 @click.argument("question")
 @click.option("--regions", "-r", required=True,
               help='Regions to compare, comma-separated (";" when a name has a comma): "Lubelskie,Lithuania".')
-@click.option("--top-k", type=int, default=None, help="Passages read per region (default 8).")
+@click.option("--top-k", type=click.IntRange(1, 100), default=None, help="Passages read per region, 1-100 (default 8).")
 @click.option("--format", "-f", "fmt", type=click.Choice(("text", "md", "html", "json")), default="text", show_default=True)
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write.")
 def compare(question, regions, top_k, fmt, out) -> None:
@@ -96,7 +96,7 @@ def _catalogue():
 @click.option("--country", help="Country as the catalogue writes it, e.g. Lithuania, 'Czech Republic'.")
 @click.option("--sector", help="Part of a sector name, e.g. 'manufacture of machinery', healthcare.")
 @click.option("--city", help="Part of the city name.")
-@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def hubs_search(query, country, sector, city, limit, as_json) -> None:
     """Find hubs by name or acronym (DIGIMAT), then by text (BM25 over name, description, sectors,

@@ -53,7 +53,7 @@ def _out_paths(out: str, formats: list[str]) -> dict[str, Path]:
 @click.option("--out", "-o", default=None, metavar="PATH",
               help="File to write; {date} becomes today's date, {ext} the format "
                    "(e.g. reports/keywords-{date}.{ext}). Default: standard output.")
-@click.option("--examples", type=int, default=3, show_default=True,
+@click.option("--examples", type=click.IntRange(0, 100), default=3, show_default=True,
               help="Example sentences (keyword in context) kept per cell.")
 def report_keywords(terms_spec, by, region, country, doc_type, language, year, doc_id, tag, formats, out,
                     examples) -> None:
@@ -102,9 +102,9 @@ def report_keywords(terms_spec, by, region, country, doc_type, language, year, d
 
 @click.command()
 @click.argument("query")
-@click.option("--window", "-w", type=int, default=8, show_default=True, help="Words of context on each side.")
+@click.option("--window", "-w", type=click.IntRange(1, 100), default=8, show_default=True, help="Words of context on each side.")
 @filter_options
-@click.option("--limit", type=int, default=None, help="At most this many lines.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many lines.")
 @click.option("--format", "-f", "fmt", type=click.Choice(("text", "csv", "json", "md", "html")), default="text",
               show_default=True)
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
