@@ -39,6 +39,9 @@ def describe(exc: BaseException) -> str:
             return f"the index is busy ({text}); try again when the other ris3 process has finished"
         return f"the index record cannot be read or written ({text}); 'ris3 status --check' tells more"
     module = type(exc).__module__ or ""
+    if module.startswith("chromadb") and type(exc).__name__ == "InternalError":
+        return (f"the vector store (Chroma) could not write the index ({text}). If the disk is full, free some "
+                "space; then run 'ris3 ingest' again: it repairs what the interrupted run left half-written")
     if module.startswith(("httpx", "httpcore")) or "could not connect to a chroma server" in low \
             or "connection refused" in low:
         return (f"cannot reach the Chroma server ({text}). Start it ('chroma run --path DIR --port PORT') "
