@@ -60,14 +60,20 @@ def eval_tags(gold: Path | None, as_json: bool) -> None:
                    "translations), and fused:K,D,M[,all][,glossary|,plain] (fusion weights of keyword, dense and "
                    "multilingual retrieval; what joins the keyword query).")
 @click.option("--k", "ks", default="1,3,5,10", show_default=True, help="Cut-offs for hit@k, comma-separated.")
+@click.option("--split", type=click.Choice(("dev", "test")), default=None,
+              help="Only the questions of this split (gold sets with a 'split' field, e.g. "
+                   "eval/gold/qa-heldout.jsonl): tune on dev, report test.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
-def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, as_json: bool) -> None:
+def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, split: str | None, as_json: bool) -> None:
     """Retrieval and answer quality on the gold questions: hit@k, MRR, nDCG@10, answers that
     contain a gold phrase, no-answer accuracy; by document type, language and language pair
     (question -> text). Compares ris3-miner with each of its retrievers alone and a default
     Haystack pipeline ('vanilla', built on first use). The cross-lingual set:
-    --gold eval/gold/qa-crosslingual.jsonl. Needs the indexed corpus ('ris3 ingest'); written to
-    eval/results/qa-<date>.json (qa-crosslingual-<date>.json for that set)."""
+    --gold eval/gold/qa-crosslingual.jsonl; the held-out set, written without seeing the system and
+    split by document: --gold eval/gold/qa-heldout.jsonl --split dev|test. A passage is relevant
+    when it holds a gold phrase or a run of the gold sentence (never by page alone for a document
+    of one page). Needs the indexed corpus ('ris3 ingest'); written to
+    eval/results/qa-<date>.json (qa-crosslingual-<date>.json, qa-heldout-<split>-<date>.json)."""
     from app.cli.common import load_settings
 
     from .qa import DEFAULT_MODES, GOLD, run, table, write
@@ -77,7 +83,7 @@ def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, as_json: bool) -
     except ValueError as exc:
         raise click.BadParameter(f"--k takes numbers such as 1,3,5,10 ({exc})") from exc
     try:
-        result = run(load_settings(), modes or DEFAULT_MODES, cutoffs, gold or GOLD, progress=not as_json)
+        result = run(load_settings(), modes or DEFAULT_MODES, cutoffs, gold or GOLD, progress=not as_json, split=split)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     out = write(result)

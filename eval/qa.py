@@ -1,9 +1,12 @@
 """Retrieval and answer quality against the gold questions (``eval/gold/qa.jsonl``, written by
 reading the corpus pages; see ``eval/gold/QA.md``).
 
-A retrieved passage is *relevant* to a question when it contains one of the question's gold
-phrases (case and whitespace ignored), or comes from the gold document and its pages overlap the
-gold pages. Modes, all over the same index:
+A retrieved passage is *relevant* to a question when its text holds the answer: one of the
+question's gold phrases, or (for gold sets with a ``span``, the gold sentence) any run of
+``SPAN_WINDOW`` words of the span, case and whitespace ignored. A gold set without spans may also
+count a passage of the gold document whose pages overlap the gold pages, but never for a
+document with a single page or no page numbers (the seed report is one "page": any of its
+passages would count). Modes, all over the same index:
 
 - ``bm25``: ris3-miner's keyword retriever alone;  ``dense``: its dense retriever alone;
 - ``hybrid``: ris3-miner's retrieval (both, fused by reciprocal rank);
@@ -43,6 +46,8 @@ MODES = ("bm25", "dense", "hybrid", "hybrid+answer", "vanilla", "multilingual", 
 DEFAULT_MODES = ("bm25", "dense", "multilingual", "hybrid", "hybrid+answer", "vanilla")
 DEFAULT_KS = (1, 3, 5, 10)
 DEPTH = 10  # results retrieved per question (MRR and nDCG are computed at this depth)
+SPAN_WINDOW = 8  # words of the gold span a passage must hold in a row to count as holding it
+SPLITS = ("dev", "test")
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,10 @@ class GoldQuestion:
     kind: str = "answer"  # or "no_answer"
     note: str = ""
     question_language: str = "en"
+    span: str = ""  # the gold sentence(s), verbatim from the page
+    qtype: str = ""  # fact, list, number, how-why, which-regions, search-box, misspelled, acronym, no-answer
+    split: str = ""  # dev (for every choice tuned) or test (only for reporting), by document
+    scope: tuple[tuple[str, str], ...] = ()  # filters the question is asked within, e.g. (("doc_id", "..."),)
 
     @property
     def pair(self) -> str:
@@ -88,7 +97,8 @@ def load_gold(path: Path = GOLD) -> list[GoldQuestion]:
             continue
         try:
             row = json.loads(line)
-            q = GoldQuestion(**{**row, "pages": tuple(row.get("pages", ())), "phrases": tuple(row.get("phrases", ()))})
+            q = GoldQuestion(**{**row, "pages": tuple(row.get("pages", ())), "phrases": tuple(row.get("phrases", ())),
+                                "scope": tuple(sorted((row.get("scope") or {}).items()))})
         except (json.JSONDecodeError, TypeError) as exc:
             raise ValueError(f"{path}:{lineno}: {exc}") from exc
         if q.kind not in ("answer", "no_answer"):
@@ -118,10 +128,23 @@ def gold_problems(questions: Iterable[GoldQuestion], page_text: Callable[[str, i
     return problems
 
 
-def relevant(q: GoldQuestion, c: Candidate) -> bool:
+def span_windows(span: str, n: int = SPAN_WINDOW) -> list[str]:
+    """Every run of ``n`` words of the span (the whole span when it is shorter), normalised."""
+    words = norm(span).split()
+    return [" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))] if words else []
+
+
+def relevant(q: GoldQuestion, c: Candidate, single_page: frozenset[str] = frozenset()) -> bool:
+    """Does the candidate hold the answer? Its text: a gold phrase or a run of the gold span.
+    Without a span, a candidate of the gold document on a gold page counts too, unless that
+    document has a single page (``single_page``: its doc ids)."""
     text = norm(c.text)
     if any(norm(p) in text for p in q.phrases):
         return True
+    if q.span:
+        return any(w in text for w in span_windows(q.span))
+    if q.doc_id in single_page:
+        return False
     return c.doc_id == q.doc_id and any(c.page_start <= p <= c.page_end for p in q.pages)
 
 
@@ -134,6 +157,7 @@ class QuestionResult:
     rels: list[bool]
     n_relevant: int
     top: list[str] = field(default_factory=list)  # "doc_id p.N" of the first results
+    qtype: str = ""
     answer: str | None = None
     answered: bool | None = None
     answer_has_phrase: bool | None = None
@@ -153,11 +177,13 @@ def score(results: Sequence[QuestionResult], ks: Sequence[int]) -> dict:
 
 def breakdown(results: Sequence[QuestionResult], ks: Sequence[int]) -> dict:
     groups: dict[str, dict[str, list[QuestionResult]]] = {"doc_type": defaultdict(list), "language": defaultdict(list),
-                                                          "pair": defaultdict(list)}
+                                                          "pair": defaultdict(list), "qtype": defaultdict(list)}
     for r in results:
         groups["doc_type"][r.doc_type].append(r)
         groups["language"][r.language].append(r)
         groups["pair"][r.pair].append(r)
+        if r.qtype:
+            groups["qtype"][r.qtype].append(r)
     return {field_name: {value: score(rs, ks) for value, rs in sorted(by.items())} for field_name, by in groups.items()}
 
 
@@ -167,8 +193,9 @@ def _candidates_from_passages(passages) -> list[Candidate]:
 
 
 def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, gold_path: Path = GOLD,
-        progress: bool = True) -> dict:
-    """Evaluate the modes on the gold questions against the index of ``settings``."""
+        progress: bool = True, split: str | None = None) -> dict:
+    """Evaluate the modes on the gold questions against the index of ``settings`` (only those of
+    ``split`` when given: 'dev' or 'test')."""
     from tqdm import tqdm
 
     from app.service import open_asker
@@ -176,6 +203,12 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
     from index.store import PassageIndex
 
     questions = load_gold(gold_path)
+    if split:
+        if split not in SPLITS:
+            raise ValueError(f"unknown split {split!r}; use {' or '.join(SPLITS)}")
+        questions = [q for q in questions if q.split == split]
+        if not questions:
+            raise ValueError(f"{gold_path} has no {split} questions (its lines have no 'split' field?)")
     answerable = [q for q in questions if q.answerable]
     no_answer = [q for q in questions if not q.answerable]
     index = PassageIndex(settings.home, settings.index, chroma_url=settings.chroma_url)
@@ -185,11 +218,13 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
     if problems:
         raise ValueError("gold phrases not found on their pages (is the index up to date?): " + "; ".join(problems[:5]))
     ours = [Candidate(c.doc_id, c.page_start, c.page_end, c.text) for c in _candidates_from_passages(index.passages().values())]
+    single_page = frozenset(d.doc_id for d in index.documents() if d.n_pages <= 1)
 
     retriever = HybridRetriever(index)
     asker = None
     vanilla = None
-    out: dict = {"date": date.today().isoformat(), "gold": Path(gold_path).name, "index": index.folder.name,
+    out: dict = {"date": date.today().isoformat(), "gold": Path(gold_path).name, "split": split or "all",
+                 "index": index.folder.name,
                  "settings": settings.index.as_dict(), "questions": len(questions),
                  "answerable": len(answerable), "no_answer": len(no_answer), "ks": list(ks), "modes": {}}
     fused: dict[str, HybridRetriever] = {}
@@ -233,14 +268,16 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
             elif mode in fused:
                 found = _candidates_from_passages(fused[mode].retrieve(q.question, top_k=DEPTH)[0])
             elif mode == "hybrid+answer":
-                answer = asker.ask(q.question, top_k=DEPTH)
+                from app.service import Filters
+
+                answer = asker.ask(q.question, Filters.from_mapping(dict(q.scope)), top_k=DEPTH)
                 found = _candidates_from_passages(answer.passages)
             else:
                 found = [Candidate(c.doc_id, c.page_start, c.page_end, c.text) for c in vanilla.search(q.question, DEPTH)]
             latencies.append((time.perf_counter() - t) * 1000)
-            r = QuestionResult(q.id, q.doc_type, q.language, q.pair, [relevant(q, c) for c in found],
-                               sum(1 for c in universe if relevant(q, c)) if q.answerable else 0,
-                               [f"{c.doc_id} p.{c.page_start}" for c in found[:3]])
+            r = QuestionResult(q.id, q.doc_type, q.language, q.pair, [relevant(q, c, single_page) for c in found],
+                               sum(1 for c in universe if relevant(q, c, single_page)) if q.answerable else 0,
+                               [f"{c.doc_id} p.{c.page_start}" for c in found[:3]], qtype=q.qtype)
             if answer is not None:
                 r.answer, r.answered = answer.text, answer.answered
                 if q.answerable:
@@ -279,6 +316,8 @@ def write(result: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     gold = Path(result.get("gold", "gold")).stem
     stem = "qa" if result.get("gold") == GOLD.name else gold if gold.startswith("qa") else "qa-" + gold
+    if result.get("split", "all") != "all":
+        stem += f"-{result['split']}"
     path = RESULTS / f"{stem}-{result['date']}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return path

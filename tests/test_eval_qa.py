@@ -120,3 +120,33 @@ def test_crosslingual_gold_asks_in_one_language_about_text_in_another():
     assert {"en->de", "de->en", "fr->en"} <= pairs
     results = [QuestionResult(q.id, q.doc_type, q.language, q.pair, [True], 1) for q in gold]
     assert set(breakdown(results, [5])["pair"]) == pairs
+
+
+def test_a_passage_of_a_one_page_document_counts_only_when_it_holds_the_answer():
+    q = GoldQuestion("s1", "Which hub is in South Moravia?", doc_id="seed", pages=(1,), phrases=("DIGIMAT",))
+    assert not relevant(q, Candidate("seed", 1, 1, "another passage of the same one-page report"), frozenset({"seed"}))
+    assert relevant(q, Candidate("seed", 1, 1, "the hub DIGIMAT supports firms"), frozenset({"seed"}))
+
+
+def test_a_gold_span_counts_by_its_text_even_when_a_passage_boundary_cuts_it():
+    span = "Six RDI Priority Areas have been identified: energy and sustainable environment, health technologies"
+    q = GoldQuestion("s2", "What priorities?", doc_id="lt", pages=(7,), phrases=("nothing matches this",), span=span)
+    cut = "... have been identified: energy and sustainable environment, health technologies and biotechnologies"
+    assert relevant(q, Candidate("lt", 7, 7, cut))  # eight words of the span in a row
+    assert not relevant(q, Candidate("lt", 7, 7, "Priority Areas are listed on this page"))  # the page alone is not enough
+
+
+def test_the_heldout_gold_set_is_split_by_document_and_checks_out():
+    from collections import defaultdict
+
+    from eval.qa import load_gold
+
+    questions = load_gold(Path(__file__).resolve().parent.parent / "eval" / "gold" / "qa-heldout.jsonl")
+    splits = defaultdict(set)
+    for q in questions:
+        assert q.split in ("dev", "test"), q.id
+        if q.answerable:
+            splits[q.doc_id].add(q.split)
+            assert q.span and q.phrases
+    assert all(len(s) == 1 for s in splits.values())  # a document's questions share one split
+    assert sum(q.answerable for q in questions) >= 150 and sum(not q.answerable for q in questions) >= 30
