@@ -4,6 +4,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.render.safe import label, md
 from app.service import open_index
 
 from .conftest import CORPUS, DATA_FILES, REPO, SUBSET, make_corpus
@@ -146,7 +147,7 @@ def test_uploading_a_corrupt_pdf_shows_an_error_and_changes_no_document(small_ap
     _button(app, "Add and index").click().run()
     assert not app.exception
     errors = [e.value for e in app.error]
-    assert any("broken-programme.pdf" in e and "PDF" in e for e in errors)
+    assert any(md("broken-programme.pdf") in e and "PDF" in e for e in errors)  # the name as escaped text
     after = sum(1 for d in open_index(settings).documents() if d.status == "ingested")
     assert after == before == 1
 
@@ -158,13 +159,13 @@ def test_uploaded_document_is_indexed_and_appears_in_the_library(small_app):
     app.file_uploader[0].set_value(("emth-tourism.pdf", data, "application/pdf"))
     _button(app, "Add and index").click().run()
     assert not app.exception
-    assert any("emth-tourism.pdf: indexed, 19 pages" in s.value for s in app.success)
+    assert any(f"{md('emth-tourism.pdf')}: indexed, 19 pages" in s.value for s in app.success)
     _go(app, "Library")
     table = app.dataframe[0].value
     assert len(table) == 2, table[["Title", "Status", "Reason"]].to_dict("records")
     app.sidebar.radio(key="nav").set_value("Ask").run()
     app.chat_input[0].set_value("What did the tourism workshop conclude?").run()
-    assert any("emth-tourism" in e.label or "Emth Tourism" in e.label or "emth tourism" in e.label.lower()
+    assert any(label("emth-tourism") in e.label or "Emth Tourism" in e.label or "emth tourism" in e.label.lower()
                for e in app.expander)
 
 
@@ -180,7 +181,7 @@ def test_region_profile_renders_cited_statements_sources_and_a_docx_brief(app):
     sections = [s.value for s in app.subheader]
     assert sections[:4] == ["Documents", "Priority domains", "Support structures named", "Hubs and organisations"]
     documents = app.table[0].value
-    assert list(documents["Document"]) == [NN_STRATEGY] and list(documents["Passages used"]) == ["49 / 49"]
+    assert list(documents["Document"]) == [md(NN_STRATEGY)] and list(documents["Passages used"]) == ["49 / 49"]
     assert {"Entrepreneurial discovery process", "Digitalisation", "Sources"} <= set(sections)
     text = "\n".join(m.value for m in app.markdown)
     assert "- Cluster\\: " in text and "mentions in 1 document" in text
@@ -189,12 +190,12 @@ def test_region_profile_renders_cited_statements_sources_and_a_docx_brief(app):
     # sources: the document's title, then each text citation with its page and sentence and a button
     # opening the page; the datasets, then each record cited
     markdown = [m.value for m in app.markdown]
-    assert f"**{NN_STRATEGY}** :gray[· strategies/nl-northern-netherlands-ris3.pdf]" in markdown
+    assert f"**{md(NN_STRATEGY)}** :gray[· {md('strategies/nl-northern-netherlands-ris3.pdf')}]" in markdown
     cited = [m for m in markdown if re.match(r"\*\*\\\[\d+\\\]\*\* :gray\[p\. \d+\] “.+”$", m)]
     assert len(cited) >= 10 and cited[0].startswith("**\\[1\\]**")
     assert sum(b.label == "Open page" for b in app.button) == len(cited)
     finance = "data/esif-2014-2020-finances-planned-details.csv"
-    assert any(m.startswith("**ESIF 2014-2020 planned finances") and f"`{finance}`" in m for m in markdown)
+    assert any(m.startswith(f"**{md('ESIF 2014-2020 planned finances')}") and f"`{finance}`" in m for m in markdown)
     assert any(re.match(r"\*\*\\\[D\d+\\\]\*\* CCI 2014NL16RFOP001 :gray\[\(lines ", m) for m in markdown)
     downloads = {d.label: d.proto.url for d in app.get("download_button")}
     assert set(downloads) == {"Markdown", "HTML", "DOCX", "JSON"}
@@ -243,7 +244,7 @@ def test_compare_answers_each_region_in_its_own_column_with_profile_tables(app):
         assert column.expander and column.expander[0].label.startswith("[1] ")
         assert any(b.label == "Open page" for b in column.button)
     nn = columns[1]
-    assert all(e.label.startswith(("[1] " + NN_STRATEGY, "[2] " + NN_STRATEGY)) for e in nn.expander)
+    assert all(e.label.startswith(("[1] " + label(NN_STRATEGY), "[2] " + label(NN_STRATEGY))) for e in nn.expander)
     rates, shares = (d.value for d in app.dataframe)
     assert list(rates.columns) == ["Support structure", *regions] and "Cluster" in set(rates["Support structure"])
     assert list(shares.columns) == ["Priority domain", *regions]
@@ -254,11 +255,12 @@ def test_hub_search_finds_digimat_with_the_passages_naming_it(app):
     _go(app, "Hubs")
     app.text_input(key="hubs_search").set_value("DIGIMAT").run()
     assert not app.exception
-    assert [s.value for s in app.success] == ["1 hub(s) named like 'DIGIMAT' in the catalogue snapshot."]
+    assert [s.value for s in app.success] == [md("1 hub(s) named like 'DIGIMAT' in the catalogue snapshot.")]
     hub = app.expander[0]
-    assert hub.label.startswith("DIGIMAT: South Moravian Digital Manufacturing Hub — ")
+    assert hub.label.startswith(label("DIGIMAT: South Moravian Digital Manufacturing Hub") + " — ")
     record = hub.markdown[0].value
-    assert "**Catalogue id:** `dih:12995`" in record and "**Website:** [http://www.dih-digimat.cz]" in record
+    assert "**Catalogue id:** `dih:12995`" in record
+    assert "**Website:** [http\\://www.dih\\-digimat.cz](http://www.dih-digimat.cz)" in record
     mentions = [m.value for m in hub.markdown if m.value.startswith("“")]
     assert len(mentions) > 3 and all(("DIGIMAT" in m.upper() or "Digital Manufacturing Hub" in m) for m in mentions)
     assert all(m.endswith("text file, no page numbers]") for m in mentions), "document and place cited"
@@ -274,7 +276,7 @@ def test_hub_search_for_a_hub_missing_from_the_catalogue_says_so(app):
     _go(app, "Hubs")
     app.text_input(key="hubs_search").set_value("LINPRA").run()
     assert not app.exception
-    assert [w.value for w in app.warning] == ["No hub named like 'LINPRA' in the catalogue snapshot (701 hubs)."]
+    assert [w.value for w in app.warning] == [md("No hub named like 'LINPRA' in the catalogue snapshot (701 hubs).")]
     assert not app.success and not any(s.value == "Named" for s in app.subheader)
 
 
@@ -282,7 +284,7 @@ def test_hub_filters_narrow_the_catalogue_by_country(app):
     _go(app, "Hubs")
     app.selectbox(key="hubs_country").set_value("Lithuania").run()
     assert not app.exception
-    assert "of 701 catalogue hubs (country = Lithuania: " in app.info[0].value
+    assert md("of 701 catalogue hubs (country = Lithuania: ") in app.info[0].value
     assert app.expander and all(e.label.split(" · ")[0].endswith("Lithuania") for e in app.expander)
 
 
@@ -296,7 +298,7 @@ def test_funding_for_northern_netherlands_lists_its_erdf_programme_by_thematic_o
     assert row["Programme"] == "North Netherlands - ERDF" and row["Funds"] == "ERDF"
     assert row["TO 1-3 (EU)"] == 79_404_474 and row["EU amount"] == by_to["EU amount"].sum()
     assert list(by_to["TO"]) == ["01", "04", "TA"]
-    assert any("cohesiondata, 2019-04-11" in c.value for c in app.caption), "source and date shown"
+    assert any(md("cohesiondata, 2019-04-11") in c.value for c in app.caption), "source and date shown"
 
 
 def test_funding_for_a_country_lists_all_its_programmes(app):
@@ -313,10 +315,10 @@ def test_funding_for_a_country_lists_all_its_programmes(app):
 def test_a_hub_named_in_an_answer_opens_the_hubs_page_on_it(app):
     app.chat_input[0].set_value("How does DIGIMAT relate to the South Moravian RIS3?").run()
     assert any(m.value == ":gray[Hubs in the DIH catalogue:]" for m in app.markdown)
-    link = next(b for b in app.button if b.label == "DIGIMAT: South Moravian Digital Manufacturing Hub")
+    link = next(b for b in app.button if b.label == label("DIGIMAT: South Moravian Digital Manufacturing Hub"))
     link.click().run()
     assert not app.exception
     assert app.session_state["nav"] == "Hubs"
     assert app.text_input(key="hubs_search").value == "DIGIMAT: South Moravian Digital Manufacturing Hub"
-    assert app.success[0].value.startswith("1 hub(s) named like 'DIGIMAT: South Moravian")
-    assert app.expander[0].label.startswith("DIGIMAT: South Moravian Digital Manufacturing Hub — ")
+    assert app.success[0].value.startswith(md("1 hub(s) named like 'DIGIMAT: South Moravian"))
+    assert app.expander[0].label.startswith(label("DIGIMAT: South Moravian Digital Manufacturing Hub") + " — ")

@@ -13,6 +13,7 @@ from analysis.profiles import RegionProfile
 from qa.citations import page_label
 
 from .report_formats import TEMPLATES, md_cell, md_table
+from .safe import code
 
 PROFILE_FORMATS = ("md", "html", "docx", "json")
 
@@ -28,7 +29,7 @@ def _refs(cites: list[str]) -> str:
 
 def profile_markdown(p: RegionProfile) -> str:
     r, a = p.region, p.about
-    lines = [f"# {r.name}{f' ({r.nuts})' if r.nuts else ''}: region brief", "",
+    lines = [f"# {md_cell(r.name)}{f' ({md_cell(r.nuts)})' if r.nuts else ''}: region brief", "",
              f"_Generated {a['generated']} by ris3-miner from {a['passages']} passages ({a['words']:,} words); "
              f"corpus snapshot {a['snapshot']}. Numbers in brackets cite text passages (document, page), "
              "D-numbers dataset records (see Sources)._", "", "## Documents", ""]
@@ -53,7 +54,8 @@ def profile_markdown(p: RegionProfile) -> str:
         lang = f" [{c.language}]" if c.language else ""
         lines.append(f"{c.n}. **{md_cell(c.title)}**, {where[c.n]}{lang}: “{md_cell(' '.join(c.sentence.split()))}”")
     for c in p.data_citations:
-        lines.append(f"- **[{c.n}]** {c.dataset}, `{c.file}`: {c.record}{f' ({c.lines_label})' if c.lines else ''}")
+        lines.append(f"- **[{c.n}]** {md_cell(c.dataset)}, {code(c.file)}: {md_cell(c.record)}"
+                     f"{f' ({c.lines_label})' if c.lines else ''}")
     return "\n".join(lines) + "\n"
 
 
@@ -180,7 +182,7 @@ def _aligned(header: list[str], rows: list[list]) -> list[str]:
 
 def compare_markdown(cmp) -> str:
     names = [f"{c.region.name}" for c in cmp.columns]
-    lines = [f"# Compare: {cmp.question}", "", f"_Generated {cmp.about['generated']} by ris3-miner; corpus snapshot "
+    lines = [f"# Compare: {md_cell(cmp.question)}", "", f"_Generated {cmp.about['generated']} by ris3-miner; corpus snapshot "
              f"{cmp.about['snapshot']}. Each answer comes only from that region's passages._", ""]
     cells = [col.text for col in cmp.columns]
     lines += md_table(["", *names], [["Answer", *cells],
@@ -194,7 +196,7 @@ def compare_markdown(cmp) -> str:
     for col in cmp.columns:
         if not col.citations:
             continue
-        lines += [f"**{col.region.name}**", ""]
+        lines += [f"**{md_cell(col.region.name)}**", ""]
         lines += [f"{c.n}. {md_cell(_cite_label(c))}: “{md_cell(' '.join(c.sentence.split()))}”" for c in col.citations]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -12,9 +12,11 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from analysis.reports import GROUP_FIELDS, KwicLine, Report
+
+from .safe import md_text
 
 REPORT_FORMATS = ("csv", "json", "md", "html", "xlsx")
 KWIC_FORMATS = ("text", "csv", "json", "md", "html")
@@ -47,7 +49,9 @@ def report_json(report: Report) -> str:
 
 
 def md_cell(value) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """A value as Markdown text (a table cell, a quoted title or sentence): no link, image or
+    HTML from document text, pipes escaped, on one line."""
+    return md_text(value)
 
 
 def md_table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
@@ -68,7 +72,7 @@ def _about_lines(report: Report) -> list[str]:
 
 
 def report_markdown(report: Report) -> str:
-    lines = ["# Keyword frequencies", "", *_about_lines(report), ""]
+    lines = ["# Keyword frequencies", "", *map(md_cell, _about_lines(report)), ""]
     lines += ["## Counts (per 10,000 words)", ""]
     terms, groups, counts = report.matrix("count")
     _, _, rates = report.matrix("per_10k_words")
@@ -79,7 +83,7 @@ def report_markdown(report: Report) -> str:
     if len(report.by) == 2:
         for t in terms:
             rows, cols, values = report.pivot(t.id)
-            lines += ["", f"### {t.label}: {report.by[0]} × {report.by[1]} (count)", ""]
+            lines += ["", f"### {md_cell(t.label)}: {report.by[0]} × {report.by[1]} (count)", ""]
             lines += md_table([report.by[0], *cols], [[r, *["–" if v is None else v for v in vals]]
                                                         for r, vals in zip(rows, values)])
     lines += ["", "## All rows", ""]
@@ -104,7 +108,8 @@ def report_xlsx(report: Report, path: Path | io.BytesIO) -> None:
         pd.DataFrame(list(about.items()), columns=["key", "value"]).to_excel(xl, sheet_name="about", index=False)
 
 
-TEMPLATES = Environment(loader=PackageLoader("app.render", "templates"), autoescape=select_autoescape(["html", "j2"]))
+# Every template writes HTML: autoescape everything (document text is never markup; no |safe in them).
+TEMPLATES = Environment(loader=PackageLoader("app.render", "templates"), autoescape=True)
 
 
 def _heat(value: float, top: float) -> str:
@@ -197,7 +202,7 @@ def kwic_json(lines: Sequence[KwicLine]) -> str:
 
 
 def kwic_markdown(lines: Sequence[KwicLine]) -> str:
-    rows = [[k.left, f"**{k.match}**", k.right, k.doc_id, k.where] for k in lines]
+    rows = [[k.left, f"**{k.match}**", k.right, k.doc_id, k.where] for k in lines]  # md_table escapes the cells
     return "\n".join(md_table(["left", "match", "right", "document", "page"], rows)) + "\n"
 
 

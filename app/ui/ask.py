@@ -5,12 +5,13 @@ import streamlit as st
 from haystack import Document
 
 from analysis.hubs import HubCatalogue
+from app.render.safe import label, marked, md
 from app.service import Asker, Filters
 from nlp.text import passage_language
 from qa.citations import page_label, region_label
 from qa.types import Answer
 
-from .common import get_catalogue, get_settings, marked, open_hub, open_reader
+from .common import get_catalogue, get_settings, open_hub, open_reader
 
 EXAMPLES = (
     "How does DIGIMAT relate to the South Moravian RIS3?",
@@ -47,41 +48,43 @@ def _hub_links(catalogue: HubCatalogue | None, passage: Document | None, key: st
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.markdown(":gray[Hubs in the DIH catalogue:]", width="content")
         for h in hubs:
-            st.button(h.name, key=f"{key}-{h.id}", on_click=open_hub, args=(h.name,), type="tertiary",
+            st.button(label(h.name), key=f"{key}-{h.id}", on_click=open_hub, args=(h.name,), type="tertiary",
                       icon=":material/hub:", help="Show this hub's catalogue record and every passage naming it")
 
 
 def _show_turn(i: int, question: str, answer: Answer | str, catalogue: HubCatalogue | None = None) -> None:
     with st.chat_message("user"):
-        st.write(question)
+        st.markdown(md(question))
     with st.chat_message("assistant"):
         if isinstance(answer, str):
-            st.error(answer)
+            st.error(md(answer))
             return
-        if answer.answered:
-            st.markdown(answer.text)
+        if answer.answered:  # the sentences as text, the app's citation markers after each
+            st.markdown(" ".join(f"{md(' '.join(s.split()))} [{n}]" for s, n in answer.sentences))
         else:
-            st.info(answer.text)
+            st.info(md(answer.text))
         if answer.language_note:
-            st.caption(":material/translate: " + " ".join(x for x in (answer.language_note, answer.translation_note) if x))
+            st.caption(":material/translate: " + md(" ".join(x for x in (answer.language_note, answer.translation_note)
+                                                             if x)))
         metas = {p.id: p for p in answer.passages}
         for c in answer.citations:
             passage = metas.get(c.passage_id)
             meta = passage.meta if passage else {}
-            label = (f"[{c.n}] {c.title} — {region_label(c.region) or c.country}, {page_label(meta, c.page)}"
-                     + (f" [{c.language}]" if c.language else ""))
-            with st.expander(label):
+            title = (f"[{c.n}] {label(c.title)} — {label(region_label(c.region) or c.country)}, "
+                     f"{label(page_label(meta, c.page))}" + (f" [{label(c.language)}]" if c.language else ""))
+            with st.expander(title):
                 if passage is not None:
                     st.markdown(marked(passage.content or "", *c.span))
-                st.caption(f"{c.doc_type} · {c.region or c.country} · {c.doc_id} · language {c.language}")
+                st.caption(" · ".join(md(x) for x in (c.doc_type, c.region or c.country, c.doc_id))
+                           + f" · language {md(c.language)}")
                 st.button("Open page", key=f"open-{i}-{c.n}", on_click=open_reader,
                           args=(c.doc_id, c.page, c.sentence, c.page_offset))
                 _hub_links(catalogue, passage, key=f"hub-{i}-{c.n}")
         with st.expander(f"Sources ({len(answer.passages)} passages, {answer.elapsed_ms:.0f} ms)"):
             for rank, p in enumerate(answer.passages, start=1):
                 m = p.meta
-                st.markdown(f"**{rank}. {m.get('title', '')}** — {region_label(m.get('region', ''))}, "
-                            f"{page_label(m)} · {m.get('doc_type', '')} · {passage_language(m)}")
+                st.markdown(f"**{rank}. {md(m.get('title', ''))}** — {md(region_label(m.get('region', '')))}, "
+                            f"{md(page_label(m))} · {md(m.get('doc_type', ''))} · {md(passage_language(m))}")
                 st.text((p.content or "")[:600])
                 st.button("Open page", key=f"src-{i}-{rank}", on_click=open_reader,
                           args=(m.get("doc_id", ""), m.get("page_start", 1)))

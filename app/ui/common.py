@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from analysis.library import library_rows
+from app.render.safe import md
 from app.service import Asker, Filters, ingest, open_asker
 from app.settings import Settings
 from index.filters import FILTER_FIELDS
@@ -90,21 +91,9 @@ def filter_sidebar(asker: Asker) -> Filters:
         chosen[key] = st.sidebar.multiselect(label, options[key], key=f"filter_{key}", format_func=fmt)
     active = [(label, v) for key, label in FILTER_LABELS.items() for v in chosen[key]]
     if active:
-        st.sidebar.markdown(" ".join(f":blue-badge[{label}: {titles.get(v, v)}]" for label, v in active))
+        st.sidebar.markdown(" ".join(f":blue-badge[{label}: {md(titles.get(v, v))}]" for label, v in active))
         st.sidebar.button("Clear filters", on_click=clear_filters)
     return Filters(**{k: ",".join(v) or None for k, v in chosen.items()})
-
-
-def md_escape(text: str) -> str:
-    """Plain text safe inside markdown (no accidental emphasis, links or directives)."""
-    for ch in "\\`*_[]<>#:$~|":
-        text = text.replace(ch, "\\" + ch)
-    return text.replace("\n", "  \n")
-
-
-def marked(text: str, start: int, end: int) -> str:
-    """Markdown of ``text`` with ``text[start:end]`` highlighted."""
-    return md_escape(text[:start]) + ":orange-background[" + md_escape(text[start:end]) + "]" + md_escape(text[end:])
 
 
 def _tag_options() -> list[str]:

@@ -9,12 +9,12 @@ import streamlit as st
 
 from analysis.compare import MAX_REGIONS, Comparison, compare
 from app.render.profile_formats import compare_bytes
+from app.render.safe import label, md
 from app.service import Asker
 
 from .common import (
     get_settings,
     index_key,
-    md_escape,
     open_reader,
     region_choices,
     where_cited,
@@ -31,7 +31,7 @@ def render(asker: Asker) -> None:
     try:
         names = region_choices(asker, index_key(asker))
     except FileNotFoundError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     with st.form("compare_form", border=False):
         question = st.text_input("Question", key="compare_question", placeholder=f"e.g. {EXAMPLE}")
@@ -50,7 +50,7 @@ def render(asker: Asker) -> None:
             with st.spinner(f"Answering from the passages of {len(regions)} regions ..."):
                 result = compare(asker, get_settings().corpus, question, list(regions))
         except (ValueError, FileNotFoundError) as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return
         st.session_state["compare_result"] = result
     result: Comparison | None = st.session_state.get("compare_result")
@@ -61,21 +61,21 @@ def render(asker: Asker) -> None:
 
 
 def _show(cmp: Comparison) -> None:
-    st.subheader(f"“{cmp.question}”")
+    st.subheader(f"“{md(cmp.question)}”")
     st.caption(f"Generated {cmp.about['generated']} · corpus snapshot {cmp.about['snapshot']}. Each column cites "
                "only its own region's text.")
     for i, (col, rc) in enumerate(zip(st.columns(len(cmp.columns), border=True), cmp.columns)):
         with col:
             r = rc.region
-            st.markdown(f"#### {md_escape(r.name)}{f' ({r.nuts})' if r.nuts else ''}")
+            st.markdown(f"#### {md(r.name)}{f' ({md(r.nuts)})' if r.nuts else ''}")
             st.caption(f"{rc.passages} passages, {rc.words:,} words, from {len(r.all_doc_ids)} document(s)")
             if rc.note:
-                (st.warning if rc.citations else st.info)(rc.note)
+                (st.warning if rc.citations else st.info)(md(rc.note))
             if rc.citations:
                 st.markdown(_answer_markdown(rc.text))
             for c in rc.citations:
-                with st.expander(f"[{c.n}] {c.title} — {where_cited(c)}"):
-                    st.markdown(f"“{md_escape(' '.join(c.sentence.split()))}”")
+                with st.expander(f"[{c.n}] {label(c.title)} — {label(where_cited(c))}"):
+                    st.markdown(f"“{md(' '.join(c.sentence.split()))}”")
                     st.button("Open page", key=f"compare-open-{i}-{c.n}", on_click=open_reader,
                               args=(c.doc_id, c.page, c.sentence, c.page_offset))
     _tables(cmp)
@@ -84,7 +84,7 @@ def _show(cmp: Comparison) -> None:
 
 def _answer_markdown(text: str) -> str:
     """The answer as plain text, its citation markers in bold."""
-    return re.sub(r"\\\[(\d+)\\\]", r"**\\[\1\\]**", md_escape(" ".join(text.split())))
+    return re.sub(r"\\\[(\d+)\\\]", r"**\\[\1\\]**", md(" ".join(text.split())))
 
 
 def _tables(cmp: Comparison) -> None:
@@ -122,6 +122,6 @@ def _table(title: str, caption: str, frame, empty: str, names: list[str], fmt: s
 def _downloads(cmp: Comparison) -> None:
     st.subheader("Download")
     stamp = date.today().isoformat()
-    for col, (fmt, (label, mime)) in zip(st.columns(6), FORMATS.items()):
-        col.download_button(label, compare_bytes(cmp, fmt), file_name=f"compare-{stamp}.{fmt}", mime=mime,
+    for col, (fmt, (name, mime)) in zip(st.columns(6), FORMATS.items()):
+        col.download_button(name, compare_bytes(cmp, fmt), file_name=f"compare-{stamp}.{fmt}", mime=mime,
                             key=f"compare_dl_{fmt}", on_click="ignore", icon=":material/download:")

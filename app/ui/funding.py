@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.funding import FundingData, Programme, country_code, money
+from app.render.safe import code as code_span
+from app.render.safe import md
 from app.service import Asker
 
 from .common import get_funding, get_resolver, get_settings, index_key, region_picker
@@ -17,12 +19,12 @@ def render(asker: Asker) -> None:
     try:
         data = get_funding(str(get_settings().corpus))
     except FileNotFoundError as exc:
-        st.error(f"No cohesion finance data: {exc}")
+        st.error(f"No cohesion finance data: {md(exc)}")
         return
     a = data.about
     st.caption(f"Planned ESIF 2014-2020 amounts in EUR, summed exactly as the source gives them. Source: "
-               f"{a['source']} ({a['from']}, `{a['file']}`); programmes matched to regions through "
-               f"{a['programme_regions']}.")
+               f"{md(a['source'])} ({md(a['from'])}, {code_span(a['file'])}); programmes matched to regions through "
+               f"{md(a['programme_regions'])}.")
     by = st.radio("Programmes of", ("Region", "Country"), horizontal=True, key="funding_by")
     if by == "Region":
         c1, c2, _ = st.columns([2, 2, 2])
@@ -34,9 +36,9 @@ def render(asker: Asker) -> None:
             region = get_resolver(asker, index_key(asker)).resolve(query)
             programmes = data.programmes_for(region)
         except (ValueError, FileNotFoundError) as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return
-        where = f"{region.name}{f' ({region.nuts})' if region.nuts else ''}"
+        where = f"{md(region.name)}{f' ({md(region.nuts)})' if region.nuts else ''}"  # Markdown
     else:
         countries = _countries(data, str(get_settings().corpus))
         code = st.columns(3)[0].selectbox("Country", list(countries), index=None, key="funding_country",
@@ -47,9 +49,9 @@ def render(asker: Asker) -> None:
         try:
             programmes = data.programmes_for(country=code)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return
-        where = countries[code]
+        where = md(countries[code])
     if not programmes:
         st.warning(f"No 2014-2020 programme of the bundled cohesion data could be matched to {where}.")
         return
@@ -85,9 +87,9 @@ def _by_objective(data: FundingData, programmes: list[Programme]) -> None:
                        format_func=lambda c: f"{by_cci[c].title} ({c})")
     p = by_cci[cci]
     table = data.table(data.rows([cci]), by=("to",))
-    area = f" for {p.area}" if p.area else ""
-    st.markdown(f"**{p.title}** ({p.cci}, {p.scope} programme{area}; {', '.join(p.funds)}"
-                f"{'; ' + ', '.join(p.categories).lower() + ' regions' if p.categories else ''}): "
+    area = f" for {md(p.area)}" if p.area else ""
+    categories = f"; {md(', '.join(p.categories).lower())} regions" if p.categories else ""
+    st.markdown(f"**{md(p.title)}** ({md(p.cci)}, {md(p.scope)} programme{area}; {md(', '.join(p.funds))}{categories}): "
                 f"{money(p.eu_amount)} EU funding planned, {money(p.total_amount)} in total.")
     st.dataframe(table.rename(columns={"to": "TO", "to_label": "Thematic objective", "eu_amount": "EU amount",
                                        "national_amount": "National amount", "total_amount": "Total",
@@ -96,4 +98,4 @@ def _by_objective(data: FundingData, programmes: list[Programme]) -> None:
                  column_config={"EU amount": AMOUNT, "National amount": AMOUNT, "Total": AMOUNT,
                                 "TO": st.column_config.Column(width=45), "Rows": st.column_config.Column(width=50),
                                 "Thematic objective": st.column_config.Column(width=300)})
-    st.caption(f"Each sum lists the lines of `{data.finances.file}` it adds up (header = line 1).")
+    st.caption(f"Each sum lists the lines of {code_span(data.finances.file)} it adds up (header = line 1).")

@@ -7,10 +7,11 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.hubs import HubCatalogue, HubSearch
+from app.render.safe import code, label, link, marked, md
 from app.service import Asker
 from ingest.datasets import Hub
 
-from .common import get_catalogue, get_settings, marked, md_escape, open_reader
+from .common import get_catalogue, get_settings, open_reader
 
 LIMIT = 20
 FILTER_KEYS = ("hubs_country", "hubs_sector", "hubs_city")
@@ -29,9 +30,9 @@ def render(asker: Asker) -> None:
     st.title("Digital Innovation Hubs")
     catalogue = get_catalogue(str(get_settings().corpus))
     if catalogue is None:
-        st.error(f"The corpus has no DIH catalogue (expected {get_settings().hub_catalogue}).")
+        st.error(f"The corpus has no DIH catalogue (expected {md(get_settings().hub_catalogue)}).")
         return
-    st.caption(f"{catalogue.dataset.title}. Hubs named like the query (also by acronym) come first, then hubs "
+    st.caption(f"{md(catalogue.dataset.title)}. Hubs named like the query (also by acronym) come first, then hubs "
                "related by text (name, description, sectors, city). Each hub lists where the indexed documents "
                "mention it.")
     _take_preset()
@@ -51,7 +52,7 @@ def render(asker: Asker) -> None:
         result = catalogue.search(query, country=country or None, sector=sector or None, city=city.strip() or None,
                                   limit=LIMIT)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     _message(result)
     if result.named:
@@ -68,39 +69,39 @@ def render(asker: Asker) -> None:
 
 
 def _message(result: HubSearch) -> None:
+    message = md(result.message)  # it quotes the query and the filters
     if result.query and not result.found_by_name:
-        st.warning(result.message)
+        st.warning(message)
     elif result.query:
-        st.success(result.message)
+        st.success(message)
     else:
-        st.info(result.message)
+        st.info(message)
 
 
 def _hub(asker: Asker, catalogue: HubCatalogue, hub: Hub, key: str, expanded: bool = False,
          score: float | None = None) -> None:
     place = ", ".join(x for x in (hub.locality, hub.country) if x)
     mentions = catalogue.mentions(asker.index, hub.id)
-    label = f"{hub.name} — {place}" if place else hub.name
+    title = f"{label(hub.name)} — {label(place)}" if place else label(hub.name)
     if mentions:
-        label += f" · named {len(mentions)}× in the documents"
+        title += f" · named {len(mentions)}× in the documents"
     if score is not None:
-        label += f" · relevance {score:.1f}"
-    with st.expander(label, expanded=expanded):
-        website = f"[{hub.website}]({hub.website})" if hub.website.startswith(("http://", "https://")) else hub.website
-        fields = (("Catalogue id", f"`{hub.id}`"), ("Country", md_escape(hub.country)),
-                  ("City", md_escape(hub.locality)), ("Address", md_escape(hub.street)), ("Website", website),
-                  ("Sectors", md_escape("; ".join(hub.sectors))),
-                  ("Technologies", md_escape("; ".join(hub.technologies))),
-                  ("Services", md_escape("; ".join(hub.services))))
+        title += f" · relevance {score:.1f}"
+    with st.expander(title, expanded=expanded):
+        fields = (("Catalogue id", code(hub.id)), ("Country", md(hub.country)),
+                  ("City", md(hub.locality)), ("Address", md(hub.street)), ("Website", link(hub.website)),
+                  ("Sectors", md("; ".join(hub.sectors))),
+                  ("Technologies", md("; ".join(hub.technologies))),
+                  ("Services", md("; ".join(hub.services))))
         missing = ":gray[not given in the catalogue]"
         st.markdown("  \n".join(f"**{name}:** {value or missing}" for name, value in fields))
         if hub.description:
-            st.markdown(md_escape(hub.description))
+            st.markdown(md(hub.description))
         st.markdown(f"**Mentioned in the indexed documents:** {len(mentions) or 'nowhere'}")
         for j, m in enumerate(mentions):
             left, right = st.columns([6, 1])
             left.markdown(f"“{_marked_mention(m.sentence, m.text)}”  \n"
-                          f":gray[{md_escape(m.title)} — {md_escape(m.where)}]")
+                          f":gray[{md(m.title)} — {md(m.where)}]")
             right.button("Open page", key=f"hub-{key}-{j}", on_click=open_reader,
                          args=(m.doc_id, m.page or 1, m.text, m.page_offset))
 
@@ -109,4 +110,4 @@ def _marked_mention(sentence: str, mention: str) -> str:
     """The sentence with the hub's mention highlighted (the sentence's spaces are normalised)."""
     words = " ".join(mention.split())
     at = sentence.find(words) if words else -1
-    return marked(sentence, at, at + len(words)) if at >= 0 else md_escape(sentence)
+    return marked(sentence, at, at + len(words)) if at >= 0 else md(sentence)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.library import library_rows
+from app.render.safe import md
 from app.service import Asker
 
 from .common import open_reader
@@ -56,5 +57,5 @@ def render(asker: Asker) -> None:
         f"{d.split('.', 1)[-1]} {share:.0%}" for d, share in row["domain_shares"].items()) or "none found"
     if row["inferred"]:
         st.warning("This file has no manifest row: its metadata was inferred from the file.")
-    st.table([{"field": k, "value": str(v)} for k, v in meta.items()])
+    st.table([{"field": k, "value": md(v)} for k, v in meta.items()])  # st.table cells are Markdown
     st.button("Read it page by page", on_click=open_reader, args=(doc_id, 1), key="library_read")

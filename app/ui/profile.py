@@ -6,13 +6,13 @@ import streamlit as st
 
 from analysis.profiles import ProfileBuilder, RegionProfile, profile_filename
 from app.render.profile_formats import profile_bytes
+from app.render.safe import code, label, md
 from app.service import Asker
 
 from .common import (
     get_catalogue,
     get_settings,
     index_key,
-    md_escape,
     open_hub,
     open_reader,
     region_picker,
@@ -44,18 +44,18 @@ def render(asker: Asker) -> None:
         st.info("Choose a region, or type any region name or NUTS code.")
         return
     try:
-        with st.spinner(f"Building the brief on {query} ..."):
+        with st.spinner(f"Building the brief on {md(query)} ..."):
             profile, files = _profile(asker, index_key(asker), query, answers)
     except (ValueError, FileNotFoundError) as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     _header(profile, files)
     _documents(profile)
     for section in profile.sections:
-        st.subheader(section.title)
+        st.subheader(section.title)  # the section titles and notes are the app's own text
         if section.note:
             st.caption(section.note)
-        st.markdown("\n".join(f"- {md_escape(s.text)}{_markers(s.cites)}" for s in section.statements))
+        st.markdown("\n".join(f"- {md(' '.join(s.text.split()))}{_markers(s.cites)}" for s in section.statements))
         if section.table:
             st.dataframe(section.table, hide_index=True, width="stretch")
     _sources(asker, profile)
@@ -67,14 +67,14 @@ def _markers(cites: list[str]) -> str:
 
 def _header(profile: RegionProfile, files: dict[str, bytes]) -> None:
     r, a = profile.region, profile.about
-    st.header(f"{r.name}{f' ({r.nuts})' if r.nuts else ''}: region brief")
+    st.header(f"{md(r.name)}{f' ({md(r.nuts)})' if r.nuts else ''}: region brief")
     st.caption(f"Generated {a['generated']} from {a['passages']} passages ({a['words']:,} words) · corpus snapshot "
                f"{a['snapshot']} · lexicon {a['lexicon_version']} · {len(profile.citations)} text and "
                f"{len(profile.data_citations)} data citations. Numbers in brackets cite passages, D-numbers "
                "dataset records (Sources, below).")
     with st.container(horizontal=True, gap="small"):
-        for fmt, (label, mime) in FORMATS.items():
-            st.download_button(label, files[fmt], file_name=profile_filename(r, fmt), mime=mime,
+        for fmt, (name, mime) in FORMATS.items():
+            st.download_button(name, files[fmt], file_name=profile_filename(r, fmt), mime=mime,
                                key=f"profile_dl_{fmt}", on_click="ignore", icon=":material/download:")
 
 
@@ -83,8 +83,9 @@ def _documents(profile: RegionProfile) -> None:
     if not profile.documents:
         st.warning("No indexed document covers this region: the brief rests on the datasets only.")
         return
-    st.table([{"Document": d["title"], "Type": d["doc_type"], "Year": d["year"], "Language": d["language"],
-               "Pages": d["pages"], "Passages used": f"{d['passages_used']} / {d['passages']}", "Note": d["scope"]}
+    st.table([{"Document": md(d["title"]), "Type": md(d["doc_type"]), "Year": md(d["year"]),  # cells are Markdown
+               "Language": md(d["language"]), "Pages": d["pages"],
+               "Passages used": f"{d['passages_used']} / {d['passages']}", "Note": md(d["scope"])}
               for d in profile.documents], hide_index=True, border="horizontal")
 
 
@@ -96,10 +97,10 @@ def _sources(asker: Asker, profile: RegionProfile) -> None:
     for c in profile.citations:
         by_doc.setdefault(c.doc_id, []).append(c)
     for doc_id, cites in by_doc.items():
-        st.markdown(f"**{md_escape(cites[0].title)}** :gray[· {md_escape(cites[0].file or doc_id)}]")
+        st.markdown(f"**{md(cites[0].title)}** :gray[· {md(cites[0].file or doc_id)}]")
         for c in cites:
             left, right = st.columns([7, 1], vertical_alignment="center")
-            left.markdown(f"**\\[{c.n}\\]** :gray[{where_cited(c)}] “{md_escape(' '.join(c.sentence.split()))}”")
+            left.markdown(f"**\\[{c.n}\\]** :gray[{md(where_cited(c))}] “{md(' '.join(c.sentence.split()))}”")
             right.button("Open page", key=f"profile-open-{c.n}", on_click=open_reader,
                          args=(c.doc_id, c.page, c.sentence, c.page_offset))
     by_file: dict[str, list] = {}
@@ -107,15 +108,15 @@ def _sources(asker: Asker, profile: RegionProfile) -> None:
         by_file.setdefault(c.file, []).append(c)
     catalogue = get_catalogue(str(get_settings().corpus)) if by_file else None
     for file, cites in by_file.items():
-        st.markdown(f"**{md_escape(cites[0].dataset)}** :gray[· `{file}`]")
+        st.markdown(f"**{md(cites[0].dataset)}** :gray[· {code(file)}]")
         for c in cites:
             left, right = st.columns([7, 1], vertical_alignment="center")
             lines = f" :gray[({c.lines_label})]" if c.lines else ""
-            left.markdown(f"**\\[{c.n}\\]** {md_escape(c.record)}{lines}")
+            left.markdown(f"**\\[{c.n}\\]** {md(c.record)}{lines}")
             hub = _hub_of(catalogue, c)
             if hub is not None:
                 right.button("Show hub", key=f"profile-hub-{c.n}", on_click=open_hub, args=(hub.name,),
-                             help=f"{hub.name} on the Hubs page, with the passages naming it")
+                             help=f"{label(hub.name)} on the Hubs page, with the passages naming it")
 
 
 def _hub_of(catalogue, c):

@@ -6,11 +6,10 @@ from pathlib import Path
 import streamlit as st
 
 from analysis.library import library_rows
+from app.render.safe import marked, md
 from app.service import Asker
 from ingest.page_image import render_pdf_page
 from qa.citations import region_label
-
-from .common import marked
 
 
 def render(asker: Asker) -> None:
@@ -27,9 +26,9 @@ def render(asker: Asker) -> None:
     row = rows[doc_id]
     n_pages = max(int(row["pages"] or 1), 1)
     page = min(max(int(state["page"]), 1), n_pages)
-    st.header(row["title"])
-    st.caption(f"{row['doc_type']} · {region_label(row['region']) or row['country']} · {row['country']} · "
-               f"{row['year'] or 'year unknown'} · language {row['language']} · {row['file']}")
+    st.header(md(row["title"]))
+    st.caption(f"{md(row['doc_type'])} · {md(region_label(row['region']) or row['country'])} · {md(row['country'])} · "
+               f"{md(row['year']) or 'year unknown'} · language {md(row['language'])} · {md(row['file'])}")
 
     prev_col, info_col, next_col, dl_col = st.columns([1, 2, 1, 2])
     if prev_col.button("◀ Previous", disabled=page <= 1):
@@ -45,14 +44,14 @@ def render(asker: Asker) -> None:
 
     highlight = state.get("highlight") or ""
     if highlight:
-        st.info(f"Cited: “{highlight}”")
+        st.info(f"Cited: “{md(highlight)}”")
     image_col, text_col = st.columns([3, 2]) if row["file_kind"] == "pdf" else (None, st.container())
     if image_col is not None and path.exists():
         with image_col:
             try:
                 image, found = render_pdf_page(path, page, highlight or None)
             except Exception as exc:  # a page the renderer cannot draw: say so, show the text
-                st.warning(f"Cannot draw page {page} of {path.name}: {exc}")
+                st.warning(f"Cannot draw page {page} of {md(path.name)}: {md(exc)}")
             else:
                 if highlight and not found:
                     st.caption("The cited sentence could not be located on the page image; it is marked in the text.")

@@ -16,9 +16,10 @@ from analysis.reports import (
     resolve_terms,
 )
 from app.render.report_formats import render_kwic, report_bytes
+from app.render.safe import md
 from app.service import Asker, Filters
 
-from .common import md_escape, open_reader
+from .common import open_reader
 
 GROUP_LABELS = {"doc": "Document", "region": "Region", "country": "Country", "doc_type": "Document type",
                 "language": "Language (of the passage)", "year": "Year"}
@@ -91,7 +92,7 @@ def render(asker: Asker, filters: Filters) -> None:
     try:
         report = _report(asker, _index_key(asker), tuple(items), by, filters)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     a = report.about
     st.caption(f"{a['documents_counted']} documents, {a['passages']:,} passages, {a['words']:,} words · "
@@ -156,7 +157,7 @@ def _cell_concordance(asker: Asker, report: Report, groups: dict[str, tuple], fi
     group = c2.selectbox("Group", g_labels, key="report_cell_group")
     row = report.cell(groups[group], term_id)
     if not row.count:
-        st.info(f"No mention of {terms[term_id].label} in {group}.")
+        st.info(f"No mention of {md(terms[term_id].label)} in {md(group)}.")
         return
     lines = [k for k in kwic(asker.index, [terms[term_id]], _resolve(asker, filters), window=12)
              if _in_group(asker, k, report.by, groups[group])]
@@ -175,8 +176,8 @@ def show_lines(asker: Asker, lines: list[KwicLine], key: str) -> None:
     """Concordance lines, each with its citation and a button opening the page."""
     for i, k in enumerate(lines):
         left, right = st.columns([6, 1])
-        left.markdown(f"… {md_escape(k.left)} **:orange-background[{md_escape(k.match)}]** {md_escape(k.right)} …  \n"
-                      f":gray[{md_escape(k.title)} — {md_escape(k.region or k.country)}, {k.where}]")
+        left.markdown(f"… {md(k.left)} **:orange-background[{md(k.match)}]** {md(k.right)} …  \n"
+                      f":gray[{md(k.title)} — {md(k.region or k.country)}, {md(k.where)}]")
         if k.page is not None:
             right.button("Open page", key=f"kwic-{key}-{i}", on_click=open_reader,
                          args=(k.doc_id, k.page, _raw_match(asker, k), k.page_offset))
@@ -204,7 +205,7 @@ def render_concordance(asker: Asker, filters: Filters) -> None:
     try:
         lines = kwic(asker.index, resolve_terms([query]), _resolve(asker, filters), window=window)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     docs = len({k.doc_id for k in lines})
     st.caption(f"{len(lines)} mentions in {docs} documents, sorted by document and page"

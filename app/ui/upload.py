@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.render.safe import md
 from app.service import UPLOAD_TYPES, Asker, add_documents
 
 from .common import get_settings
@@ -28,7 +29,7 @@ def render(asker: Asker) -> None:
         st.warning("Choose at least one file.")
         return
     if year and not year.isdigit():
-        st.error(f"Year must be a number, got {year!r}.")
+        st.error(f"Year must be a number, got {md(repr(year))}.")
         return
     bar = st.progress(0.0, text="Reading files ...")
 
@@ -36,14 +37,16 @@ def render(asker: Asker) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"{stage}: {done} / {total}")
 
     meta = {"doc_type": doc_type, "region": region.strip(), "country": country.strip().upper(), "year": year.strip()}
-    report = add_documents(get_settings(), [(f.name, f.getvalue()) for f in files], meta, on_progress)
+    max_mb = float(st.get_option("server.maxUploadSize"))  # .streamlit/config.toml; enforced again in add_documents
+    report = add_documents(get_settings(), [(f.name, f.getvalue()) for f in files], meta, on_progress,
+                           max_file_mb=max_mb)
     bar.empty()
     asker.refresh()
     for o in report.outcomes:
-        name = o.file.rsplit("/", 1)[-1]
+        name = md(o.file.rsplit("/", 1)[-1])
         if o.status == "ingested":
             st.success(f"{name}: indexed, {o.pages} pages, {o.passages} passages.")
         elif o.status == "unchanged":
             st.info(f"{name}: already indexed with the same content.")
         else:
-            st.error(f"{name}: {o.status} — {o.reason}")
+            st.error(f"{name}: {md(o.status)} — {md(o.reason)}")
