@@ -81,10 +81,16 @@ def path_of(record: DocumentRecord) -> str:
     return record.meta.get("file_path") or record.file
 
 
-def own_id(known: dict[str, DocumentRecord], path: Path, wanted: str, sha: str, taken: set[str]) -> str:
-    """``wanted`` (the manifest's doc_id, or the one inferred from the file name) when no other
-    file holds it; else ``wanted-<path key>``, stable for this path across runs. A record whose
-    file is gone is taken over only by the same content at a new path (a moved file)."""
+def own_id(known: dict[str, DocumentRecord], path: Path, wanted: str, sha: str, taken: set[str],
+           by_path: dict[str, str] | None = None) -> str:
+    """The id of the document at ``path``: the one its path already has in the index, when it is
+    ``wanted`` or ``wanted`` with a suffix (so ids stay stable across runs); else ``wanted`` (the manifest's doc_id, or the one inferred from the file
+    name) when no other file holds it; else ``wanted-<path key>``. A record whose file is gone is
+    taken over only by the same content at a new path (a moved file). ``by_path``: path -> id of
+    the known records (``ids_by_path(known)``), computed once per run."""
+    held = (by_path if by_path is not None else ids_by_path(known)).get(str(path))
+    if held and held not in taken and (held == wanted or held.startswith(f"{wanted}-")):
+        return held
     for doc_id in (wanted, f"{wanted}-{path_key(path)}"):
         if doc_id in taken:
             continue
@@ -97,3 +103,11 @@ def own_id(known: dict[str, DocumentRecord], path: Path, wanted: str, sha: str, 
     while f"{wanted}-{path_key(path)}-{n}" in taken:
         n += 1
     return f"{wanted}-{path_key(path)}-{n}"
+
+
+def ids_by_path(known: dict[str, DocumentRecord]) -> dict[str, str]:
+    """File path -> the id its record has (a path recorded twice keeps its first id, by id order)."""
+    out: dict[str, str] = {}
+    for doc_id in sorted(known):
+        out.setdefault(path_of(known[doc_id]), doc_id)
+    return out

@@ -27,7 +27,7 @@ from ingest.extract import SUPPORTED_EXT
 from ingest.manifest import MANIFEST_NAME, DocMeta, infer_meta, load_manifest
 from nlp.tagging import document_profile, tagging_version
 
-from .discovery import discover, manifest_for, own_id, path_of
+from .discovery import discover, ids_by_path, manifest_for, own_id, path_of
 from .multilingual import backfill_multilingual
 from .pipeline import (
     EMBED_CHUNK,
@@ -211,13 +211,14 @@ def _plan(run: _Run, entries: list[tuple[Path, DocMeta]]) -> list[_Todo]:
     todo: list[_Todo] = []
     seen_hash: dict[str, str] = {}
     taken: set[str] = set()
+    by_path = ids_by_path(run.known)
     for path, meta in sorted(entries, key=lambda e: (e[1].inferred, str(e[0]))):
         try:
             item = _Todo(path, meta, file_sha256(path))
         except OSError as exc:
             run.report.outcomes.append(FileOutcome("", str(path), "failed", f"cannot read file ({exc.strerror or exc})"))
             continue
-        meta.doc_id = own_id(run.known, path, meta.doc_id, item.sha, taken)
+        meta.doc_id = own_id(run.known, path, meta.doc_id, item.sha, taken, by_path)
         taken.add(meta.doc_id)
         suffix = path.suffix.lower()
         if suffix in DATA_EXT:
@@ -245,13 +246,18 @@ def _skip(run: _Run, item: _Todo, reason: str) -> None:
 
 
 def _remove_gone(run: _Run, todo: list[_Todo], roots: list[Path]) -> None:
-    """Documents whose file is gone from an ingested folder leave the index."""
+    """Documents whose file is gone from an ingested folder leave the index; so does a document
+    whose file now has another id (its manifest row gave it a new doc_id): one file, one document."""
     present = {o.doc_id for o in run.report.outcomes} | {t.meta.doc_id for t in todo}
+    id_of_path = {o.file: o.doc_id for o in run.report.outcomes if o.doc_id} | {str(t.path): t.meta.doc_id for t in todo}
     for doc_id, rec in run.known.items():
+        path = path_of(rec)
         in_root = any(Path(rec.meta.get("file_path", rec.file)).is_relative_to(r) for r in roots)
-        if doc_id not in present and in_root and not Path(rec.meta.get("file_path", "")).exists():
+        renamed = id_of_path.get(path, doc_id) != doc_id
+        if renamed or (doc_id not in present and in_root and not Path(rec.meta.get("file_path", "")).exists()):
             run.index.delete_document(doc_id)
-            run.report.outcomes.append(FileOutcome(doc_id, rec.file, "removed", "file no longer in the corpus"))
+            reason = f"its file now has the id {id_of_path[path]}" if renamed else "file no longer in the corpus"
+            run.report.outcomes.append(FileOutcome(doc_id, rec.file, "removed", reason))
 
 
 def _retag_if_stale(run: _Run) -> None:

@@ -3,6 +3,7 @@ indexed document keeps its record and its passages (ids and text compared before
 each file gets its own line. Texts are cut from the real seed report; PDFs and DOCX are corpus files."""
 from __future__ import annotations
 
+import csv
 import os
 import resource
 import shutil
@@ -80,6 +81,39 @@ def test_files_named_alike_in_two_folders_keep_both_documents(tmp_path, settings
     # and again: stable ids, nothing re-done
     again = ingest(settings, [tmp_path / "col1", tmp_path / "col2"], progress=False)
     assert again.count("unchanged") == 2 and _snapshot(settings) == after
+
+
+def test_a_document_keeps_its_id_when_the_file_that_held_the_name_goes(tmp_path, settings):
+    for n, col in ((1, "col1"), (2, "col2")):
+        (tmp_path / col).mkdir()
+        (tmp_path / col / "plan.txt").write_text(_seed_part(20 + n), encoding="utf-8")
+        ingest(settings, [tmp_path / col], progress=False)
+    both = _snapshot(settings)
+    assert len(both) == 2
+    (tmp_path / "col1" / "plan.txt").unlink()
+    gone = ingest(settings, [tmp_path / "col1"], progress=False)
+    assert gone.count("removed") == 1
+    again = ingest(settings, [tmp_path / "col2"], progress=False)
+    assert again.count("unchanged") == 1 and again.count("ingested") == 0
+    left = _snapshot(settings)
+    assert len(left) == 1 and all(both[d] == p for d, p in left.items())  # same id, same passages
+
+
+def test_a_new_doc_id_in_the_manifest_replaces_the_files_old_document(tmp_path, settings):
+    corpus = make_corpus(tmp_path / "corpus", [DOCX])
+    ingest(settings, [corpus], progress=False)
+    (old_id,) = _snapshot(settings)
+    manifest = corpus / "manifest.csv"
+    with manifest.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows, fields = [{**r, "doc_id": "stakeholder-guide"} for r in reader], reader.fieldnames
+    with manifest.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    report = ingest(settings, [corpus], progress=False)
+    assert [o.doc_id for o in report.outcomes if o.status == "removed"] == [old_id]
+    assert set(_snapshot(settings)) == {"stakeholder-guide"} and _check(settings)["ok"]
 
 
 def test_an_upload_named_like_an_indexed_file_gets_its_own_document(tmp_path, settings):
