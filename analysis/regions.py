@@ -7,26 +7,26 @@ resolves to one NUTS region through, in order: a NUTS code; the names of
 
 A region's documents are those whose NUTS codes contain it or lie inside it (a national strategy
 counts for its regions, a region's strategy for its country). A document that covers several
-regions (the seed report covers ten) is *shared*: only its passages that name the region (its
-names, demonyms and main cities from the gazetteer) count for it.
+regions (the seed report covers ten) is *shared*: only its passages about the region count for
+it, by the one rule of ``nlp/regions.py`` (the regions a passage names most often, with their
+names, demonyms and main cities from the gazetteer), stored on each passage at tagging, which the
+index's region filter reads too.
 """
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 from haystack import Document
 
-import nlp
 from index.store import DocumentRecord, PassageIndex
 from ingest.datasets import NutsRegion, fold, load_nuts
+from nlp.regions import REGIONS_FILE, load_gazetteer, mention_pattern, passage_regions
 
-REGIONS_FILE = Path(nlp.__file__).parent / "lexicon" / "regions.jsonl"
+__all__ = ["REGIONS_FILE", "Region", "RegionResolver", "load_gazetteer", "region_passages"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class Region:
     shared_doc_ids: tuple[str, ...] = field(default_factory=tuple)  # documents about several regions
     national_doc_ids: tuple[str, ...] = field(default_factory=tuple)  # documents about its whole country
     rivals: tuple[tuple[str, ...], ...] = field(default_factory=tuple)  # mentions of the other regions of shared documents
+    shared_parts: tuple[str, ...] = field(default_factory=tuple)  # the shared documents' region names (folded) that mean it
 
     @property
     def all_doc_ids(self) -> tuple[str, ...]:
@@ -47,10 +48,10 @@ class Region:
 
     def mentioned_in(self, text: str) -> bool:
         """True when ``text`` names the region (whole words, case- and accent-insensitive)."""
-        return bool(_mention_pattern(self.mentions).search(fold(text)))
+        return bool(mention_pattern(self.mentions).search(fold(text)))
 
     def mentions_in(self, text: str) -> int:
-        return len(_mention_pattern(self.mentions).findall(fold(text)))
+        return len(mention_pattern(self.mentions).findall(fold(text)))
 
     def claims(self, passage: Document, start: int) -> bool:
         """Is the mention at ``start`` in this passage about the region? Always in the region's own
@@ -63,34 +64,21 @@ class Region:
         text = passage.content or ""
         a, b = next(((a, b) for a, b, _, _ in sentence_spans(passage) if a <= start < b + 1), (0, len(text)))
         sentence = fold(text[a:b])
-        own = len(_mention_pattern(self.mentions).findall(sentence))
-        return all(len(_mention_pattern(r).findall(sentence)) <= own for r in self.rivals)
+        own = len(mention_pattern(self.mentions).findall(sentence))
+        return all(len(mention_pattern(r).findall(sentence)) <= own for r in self.rivals)
 
     def keeps(self, passage: Document) -> bool:
         """Does this passage count for the region? All of a region's own documents do; a shared
-        document's passages only when they name the region at least as often as any other region
-        of that document (a passage comparing Lombardy's hub with Lithuania's, naming Lombardy
-        three times and Lithuania once, is about Lombardy)."""
+        document's passages only when they are attributed to it (``nlp.regions``: stored at
+        tagging, the regions of the document the passage names most often; a passage comparing
+        Lombardy's hub with Lithuania's, naming Lombardy three times and Lithuania once, is about
+        Lombardy). The index's region filter reads the same attribution."""
         doc = passage.meta.get("doc_id")
         if doc in self.doc_ids:
             return True
         if doc not in self.shared_doc_ids:
             return False
-        text = fold(passage.content or "")
-        own = len(_mention_pattern(self.mentions).findall(text))
-        return own > 0 and all(len(_mention_pattern(r).findall(text)) <= own for r in self.rivals)
-
-
-@lru_cache(maxsize=64)
-def _mention_pattern(mentions: tuple[str, ...]) -> re.Pattern:
-    alts = sorted({re.escape(fold(m)) for m in mentions if m.strip()}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)") if alts else re.compile(r"(?!x)x")
-
-
-@lru_cache(maxsize=2)
-def load_gazetteer(path: Path = REGIONS_FILE) -> tuple[str, dict[str, dict]]:
-    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-    return lines[0]["regions_version"], {r["nuts"]: r for r in lines[1:]}
+        return any(fold(r) in self.shared_parts for r in passage_regions(passage.meta, passage.content or ""))
 
 
 def _country(code: str) -> str:
@@ -192,10 +180,12 @@ class RegionResolver:
                 own.append(d.doc_id)
                 if code and codes and len(codes[0]) == 2 and len(code) > 2:
                     national.append(d.doc_id)
-        rivals = []
+        rivals, parts = [], []
         for d in self.documents:
             if d.doc_id in shared:
                 for part in _doc_regions(d):
+                    if self._means(part, code, names):
+                        parts.append(fold(part))
                     if any(fold(part) == fold(n) for n in names):
                         continue
                     other = self._code_for(part, fold(part))
@@ -205,7 +195,18 @@ class RegionResolver:
                         rivals.append(rival)
         return Region(name=name, nuts=code, country=_country(code) if code else "", names=tuple(names),
                       mentions=mentions, doc_ids=tuple(own), shared_doc_ids=tuple(shared),
-                      national_doc_ids=tuple(national), rivals=tuple(dict.fromkeys(rivals)))
+                      national_doc_ids=tuple(national), rivals=tuple(dict.fromkeys(rivals)),
+                      shared_parts=tuple(dict.fromkeys(parts)))
+
+    def _means(self, part: str, code: str, names: list[str]) -> bool:
+        """Does a shared document's region ``part`` mean the region (``code``, ``names``)? When it
+        is one of its names ("Lithuania (national)" is "Lithuania"), or lies inside it ("Norte" in
+        Portugal). Not by substring: NUTS calls Norte "North", which "North-West Romania" holds."""
+        bare = re.sub(r"\s*\(.*?\)", "", part).strip()
+        if {fold(part), fold(bare)} & {fold(n) for n in names}:
+            return True
+        inner = self._code_for(bare, fold(bare))
+        return bool(code and inner and inner.startswith(code))
 
 
 def region_passages(index: PassageIndex, region: Region) -> list[Document]:

@@ -31,13 +31,14 @@ ORG_SPANS_KEY = "ris3_orgs"
 
 
 def tagging_version(catalogue: str | None = None) -> str:
-    """Changes whenever the lexicon, the taxonomy or the organisations change: stored passages
-    are then re-tagged (not re-embedded)."""
+    """Changes whenever the lexicon, the taxonomy, the organisations, the region gazetteer or the
+    region rule change: stored passages are then re-tagged (not re-embedded)."""
     from .entities import NER_VERSION
     from .organisations import load_organisations
+    from .regions import regions_version
 
     return (f"terms-{load_lexicon()[0]}+domains-{load_taxonomy()[0]}.{DOMAIN_RULE}+orgs-{load_organisations(catalogue)[0]}"
-            f"+ner-{NER_VERSION}")
+            f"+ner-{NER_VERSION}+regions-{regions_version()}")
 
 
 @Language.factory("ris3_term_tagger", default_config={"terms_path": str(TERMS_FILE), "domains_path": str(DOMAINS_FILE),
@@ -201,13 +202,17 @@ TAG_META_KEYS = ("tag_counts", "tag_spans", "domain_hits", "tags", "domains", "o
 
 
 def strip_tag_meta(meta: dict) -> dict:
-    return {k: v for k, v in meta.items() if k not in TAG_META_KEYS and not k.startswith(TAG_META_PREFIXES)}
+    """The metadata without what tagging adds (tags, domains, organisations, region attribution)."""
+    from .regions import strip_region_meta
+
+    return strip_region_meta({k: v for k, v in meta.items() if k not in TAG_META_KEYS and not k.startswith(TAG_META_PREFIXES)})
 
 
 @component
 class PassageTagger:
-    """Haystack component: adds concept tags, spans, priority domains and organisation mentions
-    to passages. :param catalogue_path: the JRC DIH catalogue JSON (optional)."""
+    """Haystack component: adds concept tags, spans, priority domains, organisation mentions and
+    the regions each passage is about (``nlp.regions.region_meta``, from the passage's document
+    ``region`` field) to passages. :param catalogue_path: the JRC DIH catalogue JSON (optional)."""
 
     def __init__(self, catalogue_path: str | None = None):
         self.catalogue_path = catalogue_path
@@ -218,8 +223,11 @@ class PassageTagger:
         document_hits: dict[str, Counter] = {}
         for d, r in zip(documents, results):
             document_hits.setdefault(d.meta.get("doc_id", ""), Counter()).update(r.domain_hits)
+        from .regions import region_meta
+
         dominant = {doc_id: dominant_domains(hits) for doc_id, hits in document_hits.items()}
-        tagged = [replace(d, meta={**strip_tag_meta(d.meta), **tag_meta(r, dominant[d.meta.get("doc_id", "")])})
+        tagged = [replace(d, meta={**strip_tag_meta(d.meta), **tag_meta(r, dominant[d.meta.get("doc_id", "")]),
+                                   **region_meta(d.meta.get("region", ""), d.content or "")})
                   for d, r in zip(documents, results)]
         return {"documents": tagged}
 

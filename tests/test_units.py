@@ -189,6 +189,11 @@ DOCS = [
 
 
 def _ids(f):
+    """The documents a filter lets through, in DOCS order (a shared document's only through its
+    passages' region flags: tests/test_region_attribution.py)."""
+    if "conditions" in f:
+        found = {i for c in f["conditions"] if c.get("field", "meta.doc_id") == "meta.doc_id" for i in _ids(c)}
+        return [d.doc_id for d in DOCS if d.doc_id in found]
     assert f["field"] == "meta.doc_id" and f["operator"] == "in"
     return f["value"]
 

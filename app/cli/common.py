@@ -13,7 +13,8 @@ from index.filters import FILTER_FIELDS
 EMPTY_INDEX = "the index is empty: run 'ris3 ingest' first"
 
 _FILTER_TEXT = {
-    "region": "Only documents of this region (substring, case-insensitive; comma = any of).",
+    "region": "Only text about this region (substring, case-insensitive; comma = any of): its documents, and "
+              "the passages about it of documents that cover several regions.",
     "country": "Only documents of this country code, e.g. CZ, PL, DE.",
     "doc_type": "Only this document type: ris3, op, op-operations, report, guide, edp.",
     "language": "Only documents in this language (ISO code, e.g. en, de).",
