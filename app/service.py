@@ -124,4 +124,4 @@ def add_documents(settings: Settings, files: list[tuple[str, bytes]], meta: dict
 
 def open_asker(settings: Settings) -> Asker:
     """The Asker over the index of ``settings`` (models load on first question or ``warm_up``)."""
-    return Asker(open_index(settings), settings.answer)
+    return Asker(open_index(settings), settings.answer, settings.rerank)

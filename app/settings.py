@@ -10,6 +10,7 @@ down explicitly. Lower layers never read the environment.
 | RIS3_TOP_K          | passages returned per question            | 8                           |
 | RIS3_ANSWER_THRESHOLD | minimum sentence score for an answer    | 0.5                         |
 | RIS3_UPLOAD_BATCH_MB | most megabytes one upload may add        | 500                         |
+| RIS3_RERANK         | second-stage re-ranking of the fused passages (0 = off) | 1             |
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.settings import IndexSettings
+from qa.rerank import RerankSettings
 from qa.settings import AnswerSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +33,8 @@ class Settings:
     workers: int = 2
     index: IndexSettings = field(default_factory=IndexSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
+    rerank: RerankSettings | None = field(default_factory=RerankSettings)
+    """The second retrieval stage's depth and weights; None: the fused ranking alone."""
     upload_batch_mb: float = 500.0
 
     @property
@@ -52,9 +56,19 @@ class Settings:
                 answer=AnswerSettings(
                     top_k=int(env.get("RIS3_TOP_K") or d.answer.top_k),
                     threshold=float(env.get("RIS3_ANSWER_THRESHOLD") or d.answer.threshold)),
+                rerank=d.rerank if _flag(env.get("RIS3_RERANK", "1")) else None,
             )
         except ValueError as exc:
             raise ValueError(f"bad RIS3_* environment setting: {exc}") from exc
+
+
+def _flag(value: str) -> bool:
+    v = value.strip().lower()
+    if v in ("1", "true", "yes", "on", ""):
+        return True
+    if v in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"RIS3_RERANK must be 1 or 0, got {value!r}")
 
 
 def quiet_third_parties() -> None:

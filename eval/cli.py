@@ -55,7 +55,8 @@ def eval_tags(gold: Path | None, as_json: bool) -> None:
 @click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Gold questions JSONL (default: eval/gold/qa.jsonl).")
 @click.option("--mode", "modes", multiple=True,
-              help="What to evaluate; repeat for several (default: bm25, dense, hybrid, hybrid+answer, vanilla): "
+              help="What to evaluate; repeat for several (default: bm25, dense, multilingual, rrf, hybrid, hybrid+answer, "
+                   "vanilla; hybrid is the shipped retrieval, rrf its first stage without the re-ranker): "
                    "also multilingual, bm25+glossary, bm25+translation (the keyword ranking with the question's "
                    "translations), and fused:K,D,M[,all][,glossary|,plain] (fusion weights of keyword, dense and "
                    "multilingual retrieval; what joins the keyword query).")
@@ -92,6 +93,38 @@ def eval_qa(gold: Path | None, modes: tuple[str, ...], ks: str, split: str | Non
         return
     click.echo(f"{result['answerable']} questions with an answer, {result['no_answer']} without; index {result['index']}")
     click.echo(table(result))
+    click.echo(f"written to {out}")
+
+
+@eval_group.command("rerank")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gold questions with dev/test splits (default: eval/gold/qa-heldout.jsonl).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+def eval_rerank(gold: Path | None, as_json: bool) -> None:
+    """Choose the re-ranker's weights on the dev half and report them on the test half.
+
+    The fused top passages of every answerable question are retrieved and their features
+    computed once; a coordinate search over a grid of weights maximises (MRR + hit@5) / 2 on dev.
+    Prints the fused and re-ranked figures on both halves, with the current and the chosen
+    weights (put the chosen ones into qa/rerank.py RerankSettings by hand: a person decides).
+    Written to eval/results/rerank-<date>.json."""
+    from app.cli.common import load_settings
+
+    from .rerank import HELDOUT, run, write
+
+    try:
+        result = run(load_settings(), gold or HELDOUT, progress=not as_json)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out = write(result)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"chosen on dev: {json.dumps(result['chosen'])}")
+    for half in ("dev", "test"):
+        for name, m in result[half].items():
+            click.echo(f"{half:5} {name:18} hit@1 {m['hit@1']:.3f}  hit@5 {m['hit@5']:.3f}  MRR {m['mrr']:.3f}  "
+                       f"nDCG@10 {m['ndcg@10']:.3f}  ({m['questions']} q)")
     click.echo(f"written to {out}")
 
 

@@ -9,7 +9,8 @@ document with a single page or no page numbers (the seed report is one "page": a
 passages would count). Modes, all over the same index:
 
 - ``bm25``: ris3-miner's keyword retriever alone;  ``dense``: its dense retriever alone;
-- ``hybrid``: ris3-miner's retrieval (both, fused by reciprocal rank);
+- ``hybrid``: ris3-miner's retrieval: the rankings fused by reciprocal rank, then re-ranked with
+  sentence evidence (``qa/rerank.py``); ``rrf``: the fused ranking alone (the first stage);
 - ``hybrid+answer``: the whole ``ris3 ask`` path: retrieval and the extractive answer, scored on
   the passages it returns and on the answer text (contains a gold phrase; says "no answer" for
   questions the corpus does not answer);
@@ -42,8 +43,8 @@ from .metrics import hit_at_k, mean, ndcg_at_k, reciprocal_rank
 
 GOLD = Path(__file__).parent / "gold" / "qa.jsonl"
 RESULTS = Path(__file__).parent / "results"
-MODES = ("bm25", "dense", "hybrid", "hybrid+answer", "vanilla", "multilingual", "bm25+glossary", "bm25+translation")
-DEFAULT_MODES = ("bm25", "dense", "multilingual", "hybrid", "hybrid+answer", "vanilla")
+MODES = ("bm25", "dense", "rrf", "hybrid", "hybrid+answer", "vanilla", "multilingual", "bm25+glossary", "bm25+translation")
+DEFAULT_MODES = ("bm25", "dense", "multilingual", "rrf", "hybrid", "hybrid+answer", "vanilla")
 DEFAULT_KS = (1, 3, 5, 10)
 DEPTH = 10  # results retrieved per question (MRR and nDCG are computed at this depth)
 SPAN_WINDOW = 8  # words of the gold span a passage must hold in a row to count as holding it
@@ -245,7 +246,7 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
             vanilla.warm_up(progress=progress)
             out.setdefault("vanilla_build_s", round(time.perf_counter() - t, 1))
             universe = [Candidate(c.doc_id, c.page_start, c.page_end, c.text) for c in vanilla.chunks]
-        if mode == "hybrid+answer" and asker is None:
+        if mode in ("hybrid", "hybrid+answer") and asker is None:
             asker = open_asker(settings)
             asker.warm_up()
         results, latencies = [], []
@@ -257,8 +258,10 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
                 found = _candidates_from_passages(retriever.retrieve_keyword(q.question, top_k=DEPTH))
             elif mode == "dense":
                 found = _candidates_from_passages(retriever.retrieve_dense(q.question, top_k=DEPTH))
-            elif mode == "hybrid":
+            elif mode == "rrf":
                 found = _candidates_from_passages(retriever.retrieve(q.question, top_k=DEPTH)[0])
+            elif mode == "hybrid":
+                found = _candidates_from_passages(asker.search(q.question, top_k=DEPTH)[0])
             elif mode == "multilingual":
                 found = _candidates_from_passages(retriever.retrieve_multilingual(q.question, top_k=DEPTH))
             elif mode == "bm25+glossary":

@@ -161,3 +161,26 @@ class MultilingualRetriever:
             doc = documents[ids[row]]
             out.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=float(scores[row])))
         return {"documents": out}
+
+
+def window_scores(index: PassageIndex, encoder: MultilingualEncoder, query: str,
+                  passage_ids: list[str]) -> np.ndarray:
+    """Each passage's best cosine between the query and its stored multilingual windows (0 for
+    a passage without windows): what ``MultilingualRetriever`` ranks by, for given passages."""
+    out = np.zeros(len(passage_ids), dtype=np.float32)
+    ids, matrix, owner = index.multilingual_matrix(MULTILINGUAL_MODEL)
+    if not ids or not passage_ids:
+        return out
+    position = {pid: i for i, pid in enumerate(ids)}
+    wanted = {position[p]: k for k, p in enumerate(passage_ids) if p in position}
+    if not wanted:
+        return out
+    rows = np.flatnonzero(np.isin(owner, list(wanted)))
+    import torch
+
+    with one_blas_thread():
+        q = torch.from_numpy(encoder.encode([query])[0]).to(matrix.dtype)
+        sims = (matrix[torch.from_numpy(rows)] @ q).float().numpy()
+    best = np.full(len(passage_ids), -np.inf, dtype=np.float32)
+    np.maximum.at(best, [wanted[int(o)] for o in owner[rows]], sims)
+    return np.where(np.isfinite(best), best, 0.0).astype(np.float32)

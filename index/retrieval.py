@@ -45,6 +45,17 @@ class QueryTranslations:
                 for src, lang, words in items]
 
 
+@dataclass
+class Fused:
+    """The first stage's answer: fused passages, the query's dense embedding, and per passage id
+    what each retriever said of it: name -> (0-based rank, score; BM25 score for the keyword
+    retriever, Chroma distance for the dense one, cosine for the multilingual one)."""
+
+    documents: list[Document]
+    embedding: list[float]
+    evidence: dict[str, dict[str, tuple[int, float]]] = field(default_factory=dict)
+
+
 @component
 class RankFusion:
     """Reciprocal rank fusion (Haystack's DocumentJoiner) of named rankings in a fixed order:
@@ -143,6 +154,12 @@ class HybridRetriever:
                  translations: QueryTranslations | None = None) -> tuple[list[Document], list[float]]:
         """Fused passages (best first, ``score`` = RRF score) and the query embedding;
         ``translations``: the question's, when the caller has them already (``translate``)."""
+        fused = self.retrieve_evidence(query, filters, top_k, translations)
+        return fused.documents, fused.embedding
+
+    def retrieve_evidence(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8,
+                          translations: QueryTranslations | None = None) -> "Fused":
+        """``retrieve`` with what each retriever said of each passage (``Fused.evidence``)."""
         self.warm_up()
         translations = translations or self.translate(query)
         language = translations.language
@@ -153,11 +170,17 @@ class HybridRetriever:
                         "filters": filters, "top_k": self.candidates},
             "joiner": {"top_k": top_k},
         }
+        parts = ["keyword", "dense"]
         if self.weights[2] > 0:
             inputs["multilingual"] = {"query": query, "filters": filters, "top_k": self.candidates,
                                       "other_than": language if self.cross_only else None}
-        result = self._pipeline.run(inputs, include_outputs_from={"text_embedder"})
-        return result["joiner"]["documents"], result["text_embedder"]["embedding"]
+            parts.append("multilingual")
+        result = self._pipeline.run(inputs, include_outputs_from={"text_embedder", *parts})
+        evidence: dict[str, dict[str, tuple[int, float]]] = {}
+        for name in parts:
+            for rank, d in enumerate(result.get(name, {}).get("documents", [])):
+                evidence.setdefault(d.id, {})[name] = (rank, float(d.score or 0.0))
+        return Fused(result["joiner"]["documents"], result["text_embedder"]["embedding"], evidence)
 
     def translate(self, query: str, language: str | None = None) -> QueryTranslations:
         """The question's words in the other languages of the index: the glossary's and lexicon's

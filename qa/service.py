@@ -9,10 +9,11 @@ from typing import Callable
 from haystack import Document
 
 from index.filters import FILTER_FIELDS
-from index.retrieval import HybridRetriever
+from index.retrieval import Fused, HybridRetriever, QueryTranslations
 from index.store import PassageIndex
 
 from .answer import AnswerBuilder
+from .rerank import EvidenceReranker, RerankSettings
 from .settings import AnswerSettings
 from .types import Answer
 
@@ -62,12 +63,17 @@ class Asker:
     """Loads the models and the index once; answers many questions.
 
     :param index: the passage index to answer from.
-    :param settings: how many passages are returned and how answer sentences are chosen."""
+    :param settings: how many passages are returned and how answer sentences are chosen.
+    :param rerank: the second stage's depth and weights (``qa.rerank``); None for the fused
+        ranking alone."""
 
-    def __init__(self, index: PassageIndex, settings: AnswerSettings | None = None):
+    def __init__(self, index: PassageIndex, settings: AnswerSettings | None = None,
+                 rerank: RerankSettings | None = RerankSettings()):
         self.settings = settings or AnswerSettings()
+        self.rerank_settings = rerank
         self.index = index
         self.retriever = HybridRetriever(self.index)
+        self.reranker: EvidenceReranker | None = None
         self._builder: AnswerBuilder | None = None
 
     def refresh(self) -> None:
@@ -81,15 +87,45 @@ class Asker:
         if self._builder is not None:
             return
         self.retriever.warm_up()
-        from index.multilingual import MultilingualEncoder
+        from index.multilingual import MultilingualEncoder, window_scores
 
+        encoder = MultilingualEncoder()
+        multilingual = encoder.encode
+        self.reranker = EvidenceReranker(
+            self.rerank_settings or RerankSettings(), idf=self.index.keyword_index.idf,
+            stored_vectors=self.index.sentence_vectors,
+            multilingual=lambda question, ids: window_scores(self.index, encoder, question, ids),
+            regions=sorted({r.strip() for d in self.index.documents()
+                            for r in str(d.meta.get("region", "")).split(";") if r.strip()}))
         self._builder = AnswerBuilder(
             embed=self.retriever.encode,
             settings=self.settings,
             idf=self.index.keyword_index.idf,
             stored_vectors=self.index.sentence_vectors,
-            multilingual=MultilingualEncoder().encode,
+            multilingual=multilingual,
         )
+
+    def fused(self, question: str, filters: dict | None = None, top_k: int = 8,
+              translations: QueryTranslations | None = None) -> tuple[Fused, QueryTranslations]:
+        """The first stage: fused passages with each retriever's evidence, and the question's
+        translations."""
+        if self._builder is None:
+            self.warm_up()
+        translations = translations or self.retriever.translate(question)
+        return self.retriever.retrieve_evidence(question, filters, top_k=top_k, translations=translations), translations
+
+    def search(self, question: str, filters: dict | None = None, top_k: int = 8,
+               translations: QueryTranslations | None = None) -> tuple[list[Document], list[float], QueryTranslations]:
+        """Both stages: fused passages re-ranked with sentence evidence (unless re-ranking is
+        off); returns (passages, query embedding, translations)."""
+        depth = self.reranker.settings.depth if self.rerank_settings else top_k
+        first, translations = self.fused(question, filters, max(top_k, depth), translations)
+        passages = first.documents
+        if self.rerank_settings:
+            passages = self.reranker.rerank(question, passages, first.embedding, translations.language,
+                                            translations.as_list(), top_k=max(top_k, depth),
+                                            evidence=first.evidence, candidates=self.retriever.candidates)
+        return passages[:top_k], first.embedding, translations
 
     def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None,
             keep: Callable[[Document], bool] | None = None) -> Answer:
@@ -104,12 +140,10 @@ class Asker:
         started = time.perf_counter()
         f = self.index.resolve_filters(**vars(filters or Filters()))
         k = top_k or self.settings.top_k
-        translations = self.retriever.translate(question)
         if keep is None:
-            passages, q_emb = self.retriever.retrieve(question, f, top_k=k, translations=translations)
+            passages, q_emb, translations = self.search(question, f, top_k=k)
         else:
-            passages, q_emb = self.retriever.retrieve(question, f, top_k=2 * self.retriever.candidates,
-                                                      translations=translations)
+            passages, q_emb, translations = self.search(question, f, top_k=2 * self.retriever.candidates)
             passages = [p for p in passages if keep(p)][:k]
         answer = self._builder.build(question, passages, q_emb, translations.language, translations.as_list())
         answer.question_language = translations.language

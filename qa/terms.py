@@ -53,8 +53,12 @@ def content_terms(text: str, idf: Callable[[str], float] | None = None) -> dict[
     return out
 
 
-def _stems(text: str) -> set[str]:
-    return {_english().stemWord(m.group().lower()) for m in WORD.finditer(text)}
+def stems_of(text: str) -> set[str]:
+    """The English stems of a text's words (what question terms are matched against)."""
+    return set(_english().stemWords([m.group().lower() for m in WORD.finditer(text)]))
+
+
+_stems = stems_of
 
 
 def _term_in(term: str, words: set[str]) -> bool:
@@ -69,9 +73,13 @@ def _term_in(term: str, words: set[str]) -> bool:
 def term_overlap(q_terms: dict[str, float], text: str, alternatives: dict[str, set[str]] | None = None) -> float:
     """Weighted share of the question's terms found in ``text``; a term also counts when one of
     its ``alternatives`` (stemmed translations) is there."""
+    return terms_found(q_terms, _stems(text), alternatives) if q_terms else 0.0
+
+
+def terms_found(q_terms: dict[str, float], words: set[str], alternatives: dict[str, set[str]] | None = None) -> float:
+    """``term_overlap`` on a text's stems already computed (``stems_of``)."""
     if not q_terms:
         return 0.0
-    words = _stems(text)
     alternatives = alternatives or {}
     return sum(w for t, w in q_terms.items()
                if _term_in(t, words) or any(_term_in(a, words) for a in alternatives.get(t, ()))) / sum(q_terms.values())

@@ -1,0 +1,88 @@
+"""The second-stage re-ranker (qa/rerank.py): its features, its weights and the order it gives."""
+import numpy as np
+import pytest
+from haystack import Document
+
+from qa.rerank import FEATURES, EvidenceReranker, RerankSettings, named_regions
+
+
+def doc(i, text, score, **meta):
+    return Document(id=f"p{i}", content=text, score=score, meta={"doc_id": f"d{i}", "language": "en", **meta})
+
+
+PASSAGES = [
+    doc(0, "Tourism grew. Visitors came to the coast in summer and the hotels were full.", 0.05),
+    doc(1, "The strategy names living labs in Ostrobothnia. Living labs test products with users.", 0.04),
+    doc(2, "Ostrobothnia has ports. Labs exist elsewhere. Many other words fill this passage.", 0.03),
+]
+
+
+def ranker(**weights):
+    return EvidenceReranker(RerankSettings(**weights), regions=("Ostrobothnia", "Baden-Württemberg"))
+
+
+def test_only_the_fused_weight_keeps_the_fused_order():
+    r = ranker(fused=1.0, sentence=0.0, coverage=0.0, proximity=0.0, heading=0.0, region=0.0)
+    assert [d.id for d in r.rerank("living labs Ostrobothnia", PASSAGES, None)] == ["p0", "p1", "p2"]
+
+
+def test_terms_together_in_one_sentence_window_lift_a_passage():
+    r = ranker(fused=0.1, sentence=0.0, coverage=0.0, proximity=1.0, heading=0.0, region=0.0)
+    assert [d.id for d in r.rerank("living labs Ostrobothnia", PASSAGES, None)][0] == "p1"
+
+
+def test_features_are_in_the_unit_interval_with_one_column_each():
+    f = ranker().features("living labs Ostrobothnia", PASSAGES, None)
+    assert f.shape == (3, len(FEATURES))
+    assert ((f >= 0) & (f <= 1)).all()
+    assert f[0, FEATURES.index("fused")] == pytest.approx(1.0)
+    assert f[1, FEATURES.index("coverage")] == pytest.approx(1.0)
+    assert f[0, FEATURES.index("coverage")] == 0.0
+
+
+def test_stored_sentence_vectors_give_the_best_sentence_similarity():
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    vectors = {"p0": np.array([[0.0, 1.0], [0.6, 0.8]], dtype=np.float32)}
+    r = EvidenceReranker(RerankSettings(), stored_vectors=lambda ids: {i: vectors[i] for i in ids if i in vectors})
+    f = r.features("tourism", PASSAGES, q)
+    assert f[0, FEATURES.index("sentence")] == pytest.approx(0.6)
+    assert f[1, FEATURES.index("sentence")] == 0.0  # no stored vectors: no evidence
+
+
+def test_a_region_named_in_the_question_favours_passages_about_it():
+    lombardy = doc(3, "AFIL is the cluster of Lombardy.", 0.02, region="Lombardy")
+    lubelskie = doc(4, "The cluster of Lubelskie.", 0.05, region="Lubelskie")
+    r = EvidenceReranker(RerankSettings(fused=0.1, sentence=0, coverage=0, proximity=0, heading=0, region=1.0),
+                         regions=("Lombardy", "Lubelskie"))
+    assert [d.id for d in r.rerank("Which areas did Lombardy choose?", [lubelskie, lombardy], None)] == ["p3", "p4"]
+    f = r.features("Which clusters exist?", [lubelskie, lombardy], None)
+    assert (f[:, FEATURES.index("region")] == 0.5).all()  # no region named: no preference
+
+
+def test_region_names_match_without_accents_and_only_whole():
+    regions = ("Baden-Württemberg", "Norte", "Lubelskie")
+    assert named_regions("hubs in Baden Wurttemberg", regions) == {"Baden-Württemberg"}
+    assert named_regions("hubs in baden-württemberg?", regions) == {"Baden-Württemberg"}
+    assert named_regions("northern regions", regions) == set()
+
+
+def test_passages_past_the_depth_keep_their_fused_order_below():
+    many = [doc(i, f"text {i}", 1.0 / (i + 1)) for i in range(6)]
+    r = EvidenceReranker(RerankSettings(depth=3, fused=0.0, coverage=1.0, sentence=0, proximity=0, heading=0, region=0))
+    out = r.rerank("text", many, None)
+    assert [d.id for d in out[3:]] == ["p3", "p4", "p5"] and len(out) == 6
+
+
+def test_depth_must_be_sensible():
+    with pytest.raises(ValueError, match="depth"):
+        RerankSettings(depth=0)
+
+
+def test_each_retrievers_rank_is_its_own_feature():
+    evidence = {"p2": {"keyword": (0, 12.0)}, "p1": {"dense": (3, 0.4), "keyword": (15, 2.0)}}
+    f = ranker().features("labs", PASSAGES, None, evidence=evidence, candidates=30)
+    kw, dense = FEATURES.index("keyword"), FEATURES.index("dense")
+    assert f[2, kw] == pytest.approx(1.0) and f[1, kw] == pytest.approx(0.5) and f[0, kw] == 0.0
+    assert f[1, dense] == pytest.approx(0.9) and f[2, dense] == 0.0
+    r = EvidenceReranker(RerankSettings(fused=0.0, keyword=1.0, sentence=0, coverage=0, proximity=0, heading=0, region=0))
+    assert [d.id for d in r.rerank("labs", PASSAGES, None, evidence=evidence)] == ["p2", "p1", "p0"]
