@@ -3,9 +3,12 @@ Clusters, innovation ecosystems, living labs and test labs in operational progra
 
 Counts come from the concept spans stored on every passage at ingestion (``tag_spans``, from the
 lexicon in ``nlp/lexicon/terms.jsonl``), so a report over the whole corpus reads no PDF and runs no
-tagger. Free phrases (not in the lexicon) are matched on the stored passage texts with a spaCy
-PhraseMatcher on the tagger's own tokeniser: case-insensitive, line breaks and spacing do not
-matter, and the English plural of the last word counts too ("test bed" finds "test beds").
+tagger. Free phrases (not in the lexicon) are matched on the stored passage texts folded
+(``nlp.text.phrase_pattern``): case and accents do not matter ("wurttemberg" finds "Württemberg"),
+nor do line breaks, spacing and hyphens between the words, closed-up compounds included ("one-stop
+shop" finds "One-stop-shops" and "one stop shop", "test bed" finds "testbed"), and the English
+plural of the last word counts too ("test bed" finds "test beds"). Whole words only; the spans
+are those of the original text.
 
 Passages do not overlap, so every mention is counted once. Groups come from the documents'
 manifest metadata, except ``language``, which is the language detected for each passage (a
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -28,8 +32,8 @@ from haystack.utils.filters import document_matches_filter
 from index.store import PassageIndex
 from nlp.lexicon import load_lexicon
 from nlp.passages import sentence_spans
-from nlp.tagging import tagger_pipeline, tagging_version
-from nlp.text import passage_language
+from nlp.tagging import tagging_version
+from nlp.text import folded_matches, passage_language, phrase_pattern
 from qa.citations import page_label
 
 GROUP_FIELDS = ("doc", "region", "country", "doc_type", "language", "year")
@@ -92,24 +96,16 @@ class Mention:
     end: int
 
 
-def _plural_variants(phrase: str) -> list[str]:
-    words = phrase.split()
-    last = words[-1]
-    forms = {last, last + "s", last + "es"}
-    if last.endswith("y") and len(last) > 2:
-        forms.add(last[:-1] + "ies")
-    return [" ".join(words[:-1] + [f]) for f in sorted(forms)]
-
-
 @lru_cache(maxsize=32)
-def _phrase_matcher(phrases: tuple[str, ...]):
-    from spacy.matcher import PhraseMatcher
-
-    nlp = tagger_pipeline()
-    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-    for phrase in phrases:
-        matcher.add(PHRASE_PREFIX + phrase.lower(), [nlp.make_doc(v) for v in _plural_variants(phrase)])
-    return nlp, matcher
+def _phrase_regex(phrases: tuple[str, ...]) -> tuple[re.Pattern | None, dict[str, str]]:
+    """One pattern for all the phrases, longest first (at one place the longest phrase wins), and
+    the term id of each of its named groups."""
+    labels, parts = {}, []
+    for i, phrase in enumerate(sorted(phrases, key=lambda x: (-len(x), x))):
+        if source := phrase_pattern(phrase, plural=True):
+            labels[f"p{i}"] = PHRASE_PREFIX + phrase.lower()
+            parts.append(f"(?P<p{i}>{source})")
+    return (re.compile("|".join(parts)) if parts else None), labels
 
 
 def find_mentions(passages: Sequence[Document], terms: Sequence[Term]) -> list[Mention]:
@@ -122,13 +118,10 @@ def find_mentions(passages: Sequence[Document], terms: Sequence[Term]) -> list[M
             for start, end, concept in json.loads(p.meta.get("tag_spans", "[]")):
                 if concept in concept_ids:
                     mentions.append(Mention(concept, p.id, start, end))
-    if phrases:
-        from spacy.util import filter_spans
-
-        nlp, matcher = _phrase_matcher(phrases)
-        for p, doc in zip(passages, nlp.tokenizer.pipe(p.content or "" for p in passages)):
-            spans = filter_spans(matcher(doc, as_spans=True))
-            mentions.extend(Mention(s.label_, p.id, s.start_char, s.end_char) for s in spans)
+    pattern, labels = _phrase_regex(phrases) if phrases else (None, {})
+    if pattern is not None:
+        for p in passages:
+            mentions.extend(Mention(labels[m.lastgroup], p.id, a, b) for a, b, m in folded_matches(pattern, p.content or ""))
     order = {p.id: i for i, p in enumerate(passages)}
     return sorted(mentions, key=lambda m: (order[m.passage_id], m.start))
 

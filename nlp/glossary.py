@@ -8,6 +8,11 @@ stemmed in its own language (so "trade fairs" matches "trade fair" and "Radwege"
 "Radweg"). Every form of a matched entry in the *other* languages is added to the keyword query,
 so that an English question reaches a German passage by its German words, and the other way
 round. Expansion feeds only the keyword retriever; the dense retrievers see the question as asked.
+
+Acronyms of the lexicon's concepts (``acronyms`` in ``terms.jsonl``: EDP, DIH, S3, ...) stand for
+their concept in every language, the question's own included: a question naming "EDP" (written as
+the lexicon writes it, case-sensitive) is also searched for "entrepreneurial discovery process"
+and its other-language forms, and one naming "digital innovation hubs" also for "DIH", "EDIH".
 """
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ def stems(text: str, lang: str) -> tuple[str, ...]:
 class Entry:
     forms: dict[str, tuple[str, ...]]  # language -> forms
     source: str  # "glossary" or a lexicon concept id
+    acronyms: tuple[str, ...] = ()  # a lexicon concept's acronyms, in no language and case-sensitive
 
 
 @dataclass
@@ -61,7 +67,8 @@ def _entries(include_lexicon: bool = True) -> tuple[Entry, ...]:
     if include_lexicon:
         from .lexicon import load_lexicon
 
-        entries += [Entry({lang: tuple(v) for lang, v in c.variants.items()}, c.id) for c in load_lexicon()[1]]
+        entries += [Entry({lang: tuple(v) for lang, v in c.variants.items()}, c.id, tuple(c.acronyms))
+                    for c in load_lexicon()[1]]
     return tuple(entries)
 
 
@@ -78,14 +85,32 @@ def _index(include_lexicon: bool = True) -> dict[str, dict[tuple[str, ...], set[
     return out
 
 
+@lru_cache(maxsize=2)
+def _acronyms(include_lexicon: bool = True) -> dict[str, set[int]]:
+    """acronym as written -> entry numbers."""
+    out: dict[str, set[int]] = {}
+    for i, e in enumerate(_entries(include_lexicon)):
+        for a in e.acronyms:
+            out.setdefault(a, set()).add(i)
+    return out
+
+
+def _acronym_key(word: str) -> str:
+    """An acronym compared without case and its plural ("DIHs", "DIH's" -> "dih")."""
+    w = fold(word)
+    return w[:-2] if w.endswith("'s") else w[:-1] if w.endswith("s") and len(w) > 2 else w
+
+
 def expand_query(query: str, languages: frozenset[str] | None = None, max_added: int = 40,
                  include_lexicon: bool = True) -> Expansion:
     """The query with the other-language forms of every glossary or lexicon entry it names;
-    ``languages``: add forms of these languages only (those of the indexed passages)."""
+    ``languages``: add forms of these languages only (those of the indexed passages). A lexicon
+    acronym in the query adds its concept's forms in every language, the query's too; a concept
+    named by its words adds its acronyms too."""
     index = _index(include_lexicon)
     entries = _entries(include_lexicon)
     result = Expansion(query)
-    hits: dict[int, tuple[str, str]] = {}  # entry -> (language matched, words)
+    hits: dict[int, tuple[str | None, str]] = {}  # entry -> (language matched, None for an acronym; words)
     words = split_words(query)
     for lang, forms in index.items():
         q = stems(query, lang)
@@ -94,7 +119,12 @@ def expand_query(query: str, languages: frozenset[str] | None = None, max_added:
             for start in range(len(q) - n + 1):
                 for e in forms.get(q[start:start + n], ()):
                     hits.setdefault(e, (lang, " ".join(words[start:start + n])))
+    acronyms = _acronyms(include_lexicon)
+    for w in words:
+        for e in acronyms.get(w, ()):
+            hits.setdefault(e, (None, w))
     seen = {fold(w) for w in words}
+    typed = {_acronym_key(w) for w in words}
     for e, (lang, text) in hits.items():
         entry = entries[e]
         label = (entry.forms.get("en") or next(iter(entry.forms.values())))[0]
@@ -104,10 +134,12 @@ def expand_query(query: str, languages: frozenset[str] | None = None, max_added:
             if other == lang or (languages is not None and other not in languages):
                 continue
             group += [(f, other) for f in forms]
-            for f in forms:
-                if fold(f) not in seen and len(result.added) < max_added:
-                    result.added.append(f)
-                    seen.add(fold(f))
+        if lang is not None:  # named by its words: its acronyms too, read as the query's language
+            group += [(a, lang) for a in entry.acronyms if _acronym_key(a) not in typed]
+        for f, _ in group:
+            if fold(f) not in seen and len(result.added) < max_added:
+                result.added.append(f)
+                seen.add(fold(f))
         if group:
             result.groups.append(group)
             result.sources.append(text)
