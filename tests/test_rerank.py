@@ -86,3 +86,28 @@ def test_each_retrievers_rank_is_its_own_feature():
     assert f[1, dense] == pytest.approx(0.9) and f[2, dense] == 0.0
     r = EvidenceReranker(RerankSettings(fused=0.0, keyword=1.0, sentence=0, coverage=0, proximity=0, heading=0, region=0))
     assert [d.id for d in r.rerank("labs", PASSAGES, None, evidence=evidence)] == ["p2", "p1", "p0"]
+
+
+def test_the_environment_turns_re_ranking_off_and_on():
+    from app.settings import Settings
+
+    assert Settings.from_env({}).rerank == RerankSettings()
+    assert Settings.from_env({"RIS3_RERANK": "0"}).rerank is None
+    with pytest.raises(ValueError, match="RIS3_RERANK"):
+        Settings.from_env({"RIS3_RERANK": "maybe"})
+
+
+@pytest.mark.slow
+def test_the_asker_re_orders_the_fused_candidates_on_the_real_index(asker):
+    question = "What did the South Moravian partners learn from testing services with companies?"
+    first, _ = asker.fused(question, top_k=asker.reranker.settings.depth)
+    passages, embedding, translations = asker.search(question, top_k=5)
+    fused_ids = [d.id for d in first.documents]
+    assert len(passages) == 5 and {d.id for d in passages} <= set(fused_ids)
+    scores = [d.score for d in passages]
+    assert scores == sorted(scores, reverse=True)
+    weights = asker.reranker.settings.weights()
+    f = asker.reranker.features(question, first.documents, embedding, translations.language,
+                                translations.as_list(), first.evidence, asker.retriever.candidates)
+    assert [d.id for d in passages] == [fused_ids[i] for i in np.argsort(-(f @ weights), kind="stable")[:5]]
+    assert "piloting" in " ".join(d.content for d in passages[:3]).lower()
