@@ -342,7 +342,7 @@ def _backfill(run: _Run) -> None:
 
 
 def _rebuild_keyword_index(run: _Run) -> None:
-    if run.report.changed or not (run.index.folder / "keyword").exists():
+    if run.report.changed or not (run.index.folder / "keyword").exists() or not run.index.keyword_index_current():
         with run.report.timed("keyword_index"):
             run.index.rebuild_keyword_index()
 

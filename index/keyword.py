@@ -129,6 +129,11 @@ class KeywordIndex:
             tmp.write_text(json.dumps(value))
             tmp.replace(self.folder / name)
 
+    def saved_current(self) -> bool:
+        """Is an index saved in the folder, under the current tokenisation scheme?"""
+        scheme_file = self.folder / SCHEME_FILE
+        return scheme_file.exists() and json.loads(scheme_file.read_text()).get("scheme") == SCHEME
+
     def load(self) -> bool:
         """Load the saved index; False when there is none or it was built another way (then the
         caller rebuilds it)."""

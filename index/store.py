@@ -233,6 +233,10 @@ class PassageIndex:
                 self.rebuild_keyword_index()
         return self._keyword
 
+    def keyword_index_current(self) -> bool:
+        """Is the saved keyword index built under the current scheme (else ingestion rebuilds it)?"""
+        return KeywordIndex(self.folder / "keyword").saved_current()
+
     def rebuild_keyword_index(self) -> None:
         kw = self._keyword or KeywordIndex(self.folder / "keyword")
         kw.build(list(self.passages().values()))

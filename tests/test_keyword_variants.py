@@ -104,8 +104,10 @@ def test_greek_is_searched_with_or_without_its_tonos(kw):
 def test_an_index_saved_under_the_old_scheme_is_not_loaded_and_so_rebuilt(kw, tmp_path):
     scheme = json.loads((tmp_path / "kw" / SCHEME_FILE).read_text())
     assert KeywordIndex(tmp_path / "kw").load()
+    assert KeywordIndex(tmp_path / "kw").saved_current()
     (tmp_path / "kw" / SCHEME_FILE).write_text(json.dumps({**scheme, "scheme": "per-language-snowball-1"}))
     assert not KeywordIndex(tmp_path / "kw").load()
+    assert not KeywordIndex(tmp_path / "kw").saved_current()  # so 'ris3 ingest' rebuilds it, even with nothing new
 
 
 # -- hyphens and compounds -----------------------------------------------------------------------

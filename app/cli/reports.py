@@ -61,8 +61,9 @@ def report_keywords(terms_spec, by, region, country, doc_type, language, year, d
 
     Each row: group, concept id, label, raw count, count per 10,000 words, documents mentioning it,
     documents in the group and their share. Counting uses the lexicon's variants in every
-    language (plurals, hyphens, line breaks do not matter); free phrases are matched
-    case-insensitively with the plural of their last word. The report states the lexicon version
+    language (plurals, hyphens, line breaks do not matter); free phrases are matched ignoring
+    case, accents, spaces against hyphens and closed-up forms ("one stop shop" also counts
+    "One-stop-shops"), with the plural of their last word. The report states the lexicon version
     and the corpus snapshot it was computed on.
 
     \b
@@ -113,7 +114,8 @@ def kwic(query, window, region, country, doc_type, language, year, doc_id, tag, 
     """Keyword in context: every mention of QUERY with its document, page and region.
 
     QUERY is a concept id (all the lexicon's variants and languages, e.g. support.living_lab) or a
-    free phrase ("test bed": case-insensitive, plural of the last word included). Lines are
+    free phrase ("test bed": case and accents ignored, "test-bed" and "testbed" too, plural of the
+    last word included; "wurttemberg" finds "Württemberg"). Lines are
     sorted by document and page.
     """
     from analysis.reports import kwic as find_kwic
