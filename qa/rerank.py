@@ -21,7 +21,7 @@ all in [0, 1]:
 
 The weights are ``RerankSettings`` fields, chosen on the dev half of the held-out gold questions
 (``ris3 eval rerank``; docs/evaluation.md) and reported on its test half. On dev the dense,
-multilingual, heading and region features earned weight 0 (they stay, measured, at 0: the
+multilingual and region features earned weight 0 (they stay, measured, at 0: the
 dense and multilingual rankings still choose the candidates; a region the user means is a
 filter, ``--region``).
 """
@@ -56,13 +56,13 @@ class RerankSettings:
     """Weight of its rank in the dense ranking."""
     multilingual: float = 0.0
     """Weight of its rank in the multilingual ranking."""
-    sentence: float = 2.0
+    sentence: float = 1.0
     """Weight of the best sentence similarity with the question."""
-    coverage: float = 0.35
+    coverage: float = 0.2
     """Weight of the idf-weighted share of the question's terms in the passage."""
-    proximity: float = 0.5
+    proximity: float = 0.35
     """Weight of that share within the best sentence window."""
-    heading: float = 0.0
+    heading: float = 0.1
     """Weight of the question's terms in the passage's first line (its heading, if any)."""
     region: float = 0.0
     """Weight of the passage being about a region the question names."""
