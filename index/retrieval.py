@@ -68,11 +68,18 @@ class RankFusion:
 
         self.joiner = DocumentJoiner(join_mode="reciprocal_rank_fusion", weights=weights)
 
-    @component.output_types(documents=list[Document])
+    @component.output_types(documents=list[Document], evidence=dict)
     def run(self, keyword: list[Document], dense: list[Document], multilingual: list[Document] | None = None,
             top_k: int | None = None) -> dict[str, Any]:
-        lists = [keyword, dense] + ([multilingual] if multilingual is not None else [])
-        return self.joiner.run(documents=lists, top_k=top_k)
+        """The fused ``documents`` and the ``evidence``: passage id -> retriever name -> (0-based
+        rank, score) in the rankings it was given."""
+        named = [("keyword", keyword), ("dense", dense)] + ([("multilingual", multilingual)] if multilingual is not None else [])
+        evidence: dict[str, dict[str, tuple[int, float]]] = {}
+        for name, docs in named:
+            for rank, d in enumerate(docs):
+                evidence.setdefault(d.id, {})[name] = (rank, float(d.score or 0.0))
+        out = self.joiner.run(documents=[docs for _, docs in named], top_k=top_k)
+        return {"documents": out["documents"], "evidence": evidence}
 
 
 class HybridRetriever:
@@ -170,17 +177,11 @@ class HybridRetriever:
                         "filters": filters, "top_k": self.candidates},
             "joiner": {"top_k": top_k},
         }
-        parts = ["keyword", "dense"]
         if self.weights[2] > 0:
             inputs["multilingual"] = {"query": query, "filters": filters, "top_k": self.candidates,
                                       "other_than": language if self.cross_only else None}
-            parts.append("multilingual")
-        result = self._pipeline.run(inputs, include_outputs_from={"text_embedder", *parts})
-        evidence: dict[str, dict[str, tuple[int, float]]] = {}
-        for name in parts:
-            for rank, d in enumerate(result.get(name, {}).get("documents", [])):
-                evidence.setdefault(d.id, {})[name] = (rank, float(d.score or 0.0))
-        return Fused(result["joiner"]["documents"], result["text_embedder"]["embedding"], evidence)
+        result = self._pipeline.run(inputs, include_outputs_from={"text_embedder"})
+        return Fused(result["joiner"]["documents"], result["text_embedder"]["embedding"], result["joiner"]["evidence"])
 
     def translate(self, query: str, language: str | None = None) -> QueryTranslations:
         """The question's words in the other languages of the index: the glossary's and lexicon's

@@ -38,7 +38,7 @@ from nlp.passages import sentence_spans
 from nlp.regions import passage_regions
 from nlp.text import fold, passage_language
 
-from .terms import content_terms, stems_of, term_overlap, terms_found, translated_terms
+from .terms import content_terms, stems_of, terms_found, translated_terms
 
 FEATURES = ("fused", "keyword", "dense", "multilingual", "sentence", "coverage", "proximity", "heading", "region")
 _RETRIEVERS = ("keyword", "dense", "multilingual")
@@ -78,11 +78,9 @@ class RerankSettings:
         return asdict(self)
 
 
-def _windows(spans, text: str) -> tuple[list[str], list[str]]:
-    """Each sentence, and each sentence with its two neighbours."""
-    sentences = [text[a:b] for a, b, _, _ in spans] or [text]
-    windows = [" ".join(sentences[max(0, i - 1): i + 2]) for i in range(len(sentences))]
-    return sentences, windows
+def _sentences(spans, text: str) -> list[str]:
+    """The passage's sentences (the whole text when it has no sentence map)."""
+    return [text[a:b] for a, b, _, _ in spans] or [text]
 
 
 def _plain(text: str) -> str:
@@ -146,14 +144,15 @@ class EvidenceReranker:
         for i, p in enumerate(passages):
             text = p.content or ""
             spans = sentence_spans(p)
-            sentences, windows = _windows(spans, text)
+            sentence_stems = [stems_of(x) for x in _sentences(spans, text)]
+            windows = [set().union(*sentence_stems[max(0, k - 1): k + 2]) for k in range(len(sentence_stems))]
             alt = None
             if i in cross_set:
                 lang = passage_language(p.meta)
                 alt = alternatives.setdefault(lang, translated_terms(translations, lang))
-            out[i, col["coverage"]] = term_overlap(q_terms, text, alt)
+            out[i, col["coverage"]] = terms_found(q_terms, set().union(*sentence_stems), alt)
             if q_terms:
-                out[i, col["proximity"]] = max(terms_found(q_terms, stems_of(w), alt) for w in windows)
+                out[i, col["proximity"]] = max(terms_found(q_terms, w, alt) for w in windows)
                 out[i, col["heading"]] = terms_found(q_terms, stems_of(text.strip().split("\n", 1)[0][:200]), alt)
             vecs = stored.get(p.id)
             if q is not None and vecs is not None and len(vecs) and i not in cross_set:
