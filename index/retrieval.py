@@ -139,6 +139,9 @@ class HybridRetriever:
         p.warm_up()
         expand_query("warm up")  # builds the stemmed glossary once
         question_language("warm up")  # loads the word lists
+        from nlp.language import detect_language
+
+        detect_language("Strategie für intelligente Spezialisierung")  # loads langdetect's profiles (~1 s), not in a question
         if "vocabulary" in self.translations:
             from .translation import QueryTranslator
 
