@@ -58,8 +58,6 @@ def stems_of(text: str) -> set[str]:
     return set(_english().stemWords([m.group().lower() for m in WORD.finditer(text)]))
 
 
-_stems = stems_of
-
 
 def _term_in(term: str, words: set[str]) -> bool:
     """Exact stem, or a shared prefix of 6+ letters ("moravian" ~ "moravia")."""
@@ -73,7 +71,7 @@ def _term_in(term: str, words: set[str]) -> bool:
 def term_overlap(q_terms: dict[str, float], text: str, alternatives: dict[str, set[str]] | None = None) -> float:
     """Weighted share of the question's terms found in ``text``; a term also counts when one of
     its ``alternatives`` (stemmed translations) is there."""
-    return terms_found(q_terms, _stems(text), alternatives) if q_terms else 0.0
+    return terms_found(q_terms, stems_of(text), alternatives) if q_terms else 0.0
 
 
 def terms_found(q_terms: dict[str, float], words: set[str], alternatives: dict[str, set[str]] | None = None) -> float:
@@ -92,7 +90,7 @@ def translated_terms(translations: Sequence[dict], language: str) -> dict[str, s
     for t in translations:
         if t.get("language") != language:
             continue
-        stems = {x for w in t.get("words", ()) for x in _stems(w)}
-        for source in _stems(t.get("source", "")):
+        stems = {x for w in t.get("words", ()) for x in stems_of(w)}
+        for source in stems_of(t.get("source", "")):
             out.setdefault(source, set()).update(stems)
     return out
