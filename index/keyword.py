@@ -280,12 +280,13 @@ class KeywordRetriever:
     ``groups``: extra groups of alternatives (translations: :meth:`KeywordIndex.form_group`)
     scored with the query's words."""
 
-    def __init__(self, index: KeywordIndex, documents: dict[str, Document], top_k: int = 10):
+    def __init__(self, index: KeywordIndex, documents: dict[str, Document], top_k: int = 10, light: bool = False):
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")
         self.index = index
         self.documents = documents
         self.top_k = top_k
+        self.light = light  # ids and scores only: a pipeline that looks passages up after fusion
         self._masks: FilterMasks | None = None
 
     @component.output_types(documents=list[Document])
@@ -303,8 +304,12 @@ class KeywordRetriever:
         query_groups = self.index.query_groups(query, language)
         query_groups += [g for g in (groups or []) if g and g not in query_groups]
         for row, score in self.index.search_groups(query_groups, k, mask):
-            doc = self.documents[self.index.ids[row]]
-            out.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=score))
+            pid = self.index.ids[row]
+            if self.light:
+                out.append(Document(id=pid, score=score))
+            else:
+                doc = self.documents[pid]
+                out.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=score))
         return {"documents": out}
 
 

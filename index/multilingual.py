@@ -12,6 +12,7 @@ ingest, without re-reading or re-embedding anything else.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
@@ -41,9 +42,15 @@ def windows(text: str, size: int = WINDOW_WORDS, stride: int = WINDOW_STRIDE) ->
 def one_blas_thread():
     """numpy on one BLAS thread: idle BLAS threads keep spinning after a matrix product and slow
     the MiniLM query embedding that runs next (measured 20 -> 100 ms a question)."""
-    from threadpoolctl import threadpool_limits
+    return _blas_controller().limit(limits=1, user_api="blas")
 
-    return threadpool_limits(limits=1, user_api="blas")
+
+@lru_cache(maxsize=1)
+def _blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries, found once (finding them took 6 ms a call)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 class MultilingualEncoder:
@@ -62,6 +69,20 @@ class MultilingualEncoder:
                 # after a call and slow the MiniLM query embedding that runs next (22 -> 50 ms).
                 # One thread: 515 windows/s, 1.8 ms a question.
                 MultilingualEncoder._model = USE(threads=1)
+
+    _queries: dict[str, np.ndarray] = {}  # the last few questions' vectors: retrieval, re-ranking and answering share them
+    QUERY_CACHE = 32
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One text's vector, remembered for the next calls with the same text."""
+        v = MultilingualEncoder._queries.get(text)
+        if v is None:
+            v = self.encode([text])[0]
+            with self._lock:
+                if len(MultilingualEncoder._queries) >= self.QUERY_CACHE:
+                    MultilingualEncoder._queries.pop(next(iter(MultilingualEncoder._queries)))
+                MultilingualEncoder._queries[text] = v
+        return v
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         self.warm_up()
@@ -104,12 +125,13 @@ class MultilingualRetriever:
     cosine of the question's vector with its windows (one matrix product), after the filters'
     row mask."""
 
-    def __init__(self, index: PassageIndex, top_k: int = 10, margin: float = CROSS_MARGIN):
+    def __init__(self, index: PassageIndex, top_k: int = 10, margin: float = CROSS_MARGIN, light: bool = False):
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")
         self.index = index
         self.top_k = top_k
         self.margin = margin
+        self.light = light  # ids and scores only: a pipeline that looks passages up after fusion
         self.encoder = MultilingualEncoder()
         self._masks: FilterMasks | None = None
 
@@ -138,7 +160,7 @@ class MultilingualRetriever:
             self._masks = FilterMasks(ids, documents)
         import torch
 
-        q = torch.from_numpy(self.encoder.encode([query])[0]).to(matrix.dtype)
+        q = torch.from_numpy(self.encoder.encode_query(query)).to(matrix.dtype)
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])  # rows are grouped by passage, in order
         scores = np.maximum.reduceat((matrix @ q).float().numpy(), starts)  # a passage scores by its best window
         mask = self._masks.mask(filters) if filters else np.ones(len(ids), dtype=bool)
@@ -158,8 +180,11 @@ class MultilingualRetriever:
         for row in best:
             if not np.isfinite(scores[row]):
                 break
-            doc = documents[ids[row]]
-            out.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=float(scores[row])))
+            if self.light:
+                out.append(Document(id=ids[row], score=float(scores[row])))
+            else:
+                doc = documents[ids[row]]
+                out.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=float(scores[row])))
         return {"documents": out}
 
 
@@ -179,7 +204,7 @@ def window_scores(index: PassageIndex, encoder: MultilingualEncoder, query: str,
     import torch
 
     with one_blas_thread():
-        q = torch.from_numpy(encoder.encode([query])[0]).to(matrix.dtype)
+        q = torch.from_numpy(encoder.encode_query(query)).to(matrix.dtype)
         sims = (matrix[torch.from_numpy(rows)] @ q).float().numpy()
     best = np.full(len(passage_ids), -np.inf, dtype=np.float32)
     np.maximum.at(best, [wanted[int(o)] for o in owner[rows]], sims)

@@ -63,10 +63,11 @@ class RankFusion:
     execution order, which changes with the pipeline's shape, and the weights follow list order;
     named inputs keep each weight on its retriever."""
 
-    def __init__(self, weights: list[float]):
+    def __init__(self, weights: list[float], passages: dict[str, Document] | None = None):
         from haystack.components.joiners import DocumentJoiner
 
         self.joiner = DocumentJoiner(join_mode="reciprocal_rank_fusion", weights=weights)
+        self.passages = passages  # id -> passage: retrievers hand on ids and scores, the fused get their text here
 
     @component.output_types(documents=list[Document], evidence=dict)
     def run(self, keyword: list[Document], dense: list[Document], multilingual: list[Document] | None = None,
@@ -78,8 +79,57 @@ class RankFusion:
         for name, docs in named:
             for rank, d in enumerate(docs):
                 evidence.setdefault(d.id, {})[name] = (rank, float(d.score or 0.0))
-        out = self.joiner.run(documents=[docs for _, docs in named], top_k=top_k)
-        return {"documents": out["documents"], "evidence": evidence}
+        out = self.joiner.run(documents=[docs for _, docs in named], top_k=top_k)["documents"]
+        return {"documents": hydrate(out, self.passages), "evidence": evidence}
+
+
+def hydrate(documents: list[Document], passages: dict[str, Document] | None) -> list[Document]:
+    """``documents`` (ids and scores) with their passages' text and metadata, when ``passages``
+    holds them."""
+    if passages is None:
+        return documents
+    out = []
+    for d in documents:
+        p = passages.get(d.id)
+        out.append(d if p is None else Document(id=p.id, content=p.content, meta=p.meta, score=d.score))
+    return out
+
+
+@component
+class DenseRetriever:
+    """The question embedded by Haystack's SentenceTransformersTextEmbedder, then its nearest
+    passages by Haystack's ChromaEmbeddingRetriever, in one component. A pipeline deep-copies
+    every input it hands from one component to the next: the 384 floats of the embedding and
+    each passage's vector cost a third of a warm question's time. ``light``: ids and scores only
+    (the hybrid pipeline's fusion looks the fused passages up; copying 90 passages' metadata cost
+    another 40 ms a question)."""
+
+    def __init__(self, document_store: Any, model: str, top_k: int, light: bool = False):
+        from haystack_integrations.components.embedders.sentence_transformers import (
+            SentenceTransformersTextEmbedder,
+        )
+        from haystack_integrations.components.retrievers.chroma import ChromaEmbeddingRetriever
+
+        self.embedder = SentenceTransformersTextEmbedder(model=model, local_files_only=True,
+                                                         normalize_embeddings=True, progress_bar=False)
+        self.retriever = ChromaEmbeddingRetriever(document_store=document_store, top_k=top_k)
+        self.light = light
+
+    def warm_up(self) -> None:
+        self.embedder.warm_up()
+
+    @component.output_types(documents=list[Document], embedding=list[float])
+    def run(self, text: str | None = None, query_embedding: list[float] | None = None,
+            filters: dict[str, Any] | None = None, top_k: int | None = None) -> dict[str, Any]:
+        """Passages nearest ``text`` (or an embedding given), and the embedding."""
+        if query_embedding is None:
+            query_embedding = self.embedder.run(text=text or "")["embedding"]
+        docs = self.retriever.run(query_embedding=query_embedding, filters=filters, top_k=top_k)["documents"]
+        if self.light:
+            docs = [Document(id=d.id, score=d.score) for d in docs]
+        else:
+            docs = [Document(id=d.id, content=d.content, meta=d.meta, score=d.score) for d in docs]
+        return {"documents": docs, "embedding": query_embedding}
 
 
 class HybridRetriever:
@@ -109,29 +159,21 @@ class HybridRetriever:
     def warm_up(self) -> None:
         if self._pipeline is not None:
             return
-        from haystack_integrations.components.embedders.sentence_transformers import (
-            SentenceTransformersTextEmbedder,
-        )
-        from haystack_integrations.components.retrievers.chroma import (
-            ChromaEmbeddingRetriever,
-        )
-
         from nlp.glossary import expand_query
         from nlp.language import question_language
 
         p = Pipeline()
-        p.add_component("text_embedder", SentenceTransformersTextEmbedder(
-            model=local_model_path(), local_files_only=True, normalize_embeddings=True, progress_bar=False))
-        p.add_component("dense", ChromaEmbeddingRetriever(document_store=self.index.document_store, top_k=self.candidates))
+        p.add_component("dense", DenseRetriever(document_store=self.index.document_store, model=local_model_path(),
+                                                top_k=self.candidates, light=True))
         p.add_component("keyword", KeywordRetriever(
-            index=self.index.keyword_index, documents=self.index.passages(), top_k=self.candidates))
-        p.connect("text_embedder.embedding", "dense.query_embedding")
+            index=self.index.keyword_index, documents=self.index.passages(), top_k=self.candidates, light=True))
         if self.weights[2] > 0:
             from .multilingual import MultilingualRetriever
 
-            p.add_component("multilingual", MultilingualRetriever(index=self.index, top_k=self.candidates))
+            p.add_component("multilingual", MultilingualRetriever(index=self.index, top_k=self.candidates, light=True))
         # tests/test_answers.py pins which weight goes to which retriever.
-        p.add_component("joiner", RankFusion(weights=list(self.weights[:2]) + ([self.weights[2]] if self.weights[2] > 0 else [])))
+        p.add_component("joiner", RankFusion(weights=list(self.weights[:2]) + ([self.weights[2]] if self.weights[2] > 0 else []),
+                                             passages=self.index.passages()))
         p.connect("keyword.documents", "joiner.keyword")
         p.connect("dense.documents", "joiner.dense")
         if self.weights[2] > 0:
@@ -149,10 +191,15 @@ class HybridRetriever:
             self._translator.warm_up()
         self._pipeline = p
 
+    def component(self, name: str):
+        """One of the pipeline's components: ``dense``, ``keyword``, ``multilingual``, ``joiner``."""
+        self.warm_up()
+        return self._pipeline.get_component(name)
+
     @property
     def embedder(self):
-        self.warm_up()
-        return self._pipeline.get_component("text_embedder")
+        """The dense model's Haystack text embedder."""
+        return self.component("dense").embedder
 
     def encode(self, texts: list[str]):
         """L2-normalised embeddings of ``texts`` with the dense model (the one that embedded the
@@ -174,8 +221,7 @@ class HybridRetriever:
         translations = translations or self.translate(query)
         language = translations.language
         inputs = {
-            "text_embedder": {"text": query},
-            "dense": {"filters": filters, "top_k": self.candidates},
+            "dense": {"text": query, "filters": filters, "top_k": self.candidates},
             "keyword": {"query": query, "language": language, "groups": translations.groups,
                         "filters": filters, "top_k": self.candidates},
             "joiner": {"top_k": top_k},
@@ -183,8 +229,8 @@ class HybridRetriever:
         if self.weights[2] > 0:
             inputs["multilingual"] = {"query": query, "filters": filters, "top_k": self.candidates,
                                       "other_than": language if self.cross_only else None}
-        result = self._pipeline.run(inputs, include_outputs_from={"text_embedder"})
-        return Fused(result["joiner"]["documents"], result["text_embedder"]["embedding"], result["joiner"]["evidence"])
+        result = self._pipeline.run(inputs, include_outputs_from={"dense"})
+        return Fused(result["joiner"]["documents"], result["dense"]["embedding"], result["joiner"]["evidence"])
 
     def translate(self, query: str, language: str | None = None) -> QueryTranslations:
         """The question's words in the other languages of the index: the glossary's and lexicon's
@@ -227,8 +273,9 @@ class HybridRetriever:
         self.warm_up()
         language = question_language(query)
         groups = self.translate(query, language).groups if translated else None
-        return self._pipeline.get_component("keyword").run(query=query, language=language, groups=groups,
+        docs = self._pipeline.get_component("keyword").run(query=query, language=language, groups=groups,
                                                            filters=filters, top_k=top_k)["documents"]
+        return hydrate(docs, self.index.passages())
 
     def retrieve_multilingual(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8) -> list[Document]:
         """The multilingual retriever alone, for comparisons."""
@@ -241,5 +288,6 @@ class HybridRetriever:
         """Dense retrieval alone (query embedding -> Chroma), for comparisons."""
         self.warm_up()
         embedding = self.embedder.run(text=query)["embedding"]
-        return self._pipeline.get_component("dense").run(query_embedding=embedding, filters=filters,
+        docs = self._pipeline.get_component("dense").run(query_embedding=embedding, filters=filters,
                                                         top_k=top_k)["documents"]
+        return hydrate(docs, self.index.passages())

@@ -39,6 +39,7 @@ class _Candidate:
     text: str
     window: str = ""  # the sentence with its neighbours: proximity of the question's terms
     sentence_index: int = -1  # position in the passage's sentence map; -1 when extended (a list)
+    members: tuple[int, ...] = ()  # a list block's sentences (its lead-in and items) in the sentence map
 
 
 class AnswerBuilder:
@@ -106,11 +107,16 @@ class AnswerBuilder:
         )
 
     def _sentence_embeddings(self, candidates: list[_Candidate]) -> np.ndarray:
-        """Stored vectors where the index has them (computed at ingestion), the model otherwise."""
+        """Stored vectors where the index has them (computed at ingestion); a list block's is the
+        normalised mean of its sentences' stored vectors; the model encodes the rest."""
         stored = self.stored_vectors(sorted({c.passage.id for c in candidates})) if self.stored_vectors else {}
         rows: list[np.ndarray | None] = []
         for c in candidates:
             vecs = stored.get(c.passage.id)
+            if vecs is not None and c.members and max(c.members) < len(vecs):
+                mean = vecs[list(c.members)].mean(axis=0)
+                rows.append(mean / max(float(np.linalg.norm(mean)), 1e-9))
+                continue
             ok = vecs is not None and 0 <= c.sentence_index < len(vecs)
             rows.append(vecs[c.sentence_index] if ok else None)
         missing = [i for i, r in enumerate(rows) if r is None]
@@ -129,22 +135,23 @@ class AnswerBuilder:
             english = passage_language(p.meta) == "en"
             for k, (start, end, page, offset) in enumerate(spans):
                 s = text[start:end].strip()
-                sentence_index = k
+                sentence_index, members = k, ()
                 if s.endswith(":"):
                     last = _list_after(spans, k, text)
                     if last > k:
-                        items = [text[a:b].strip() for a, b, _, _ in spans[k + 1:last + 1] if _BULLET.match(text[a:b])
-                                 or len(text[a:b].split()) <= 12]
-                        s = s + " " + " ".join(items)
+                        kept = [j for j in range(k + 1, last + 1) if _BULLET.match(text[spans[j][0]:spans[j][1]])
+                                or len(text[spans[j][0]:spans[j][1]].split()) <= 12]
+                        s = s + " " + " ".join(text[spans[j][0]:spans[j][1]].strip() for j in kept)
                         end = spans[last][1]
-                        sentence_index = -1
+                        sentence_index, members = -1, (k, *kept)
                 n = len(s.split())
                 key = s.lower()
                 if n < self.settings.min_words or n > self.settings.max_words or key in seen or not _looks_like_prose(s, english):
                     continue
                 seen.add(key)
                 lo, hi = spans[max(k - 1, 0)][0], spans[min(k + 1, len(spans) - 1)][1]
-                out.append(_Candidate(rank, p, start, end, page, offset, s, text[lo:max(hi, end)], sentence_index))
+                out.append(_Candidate(rank, p, start, end, page, offset, s, text[lo:max(hi, end)], sentence_index,
+                                      members))
         return out
 
 

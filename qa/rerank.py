@@ -38,7 +38,7 @@ from nlp.passages import sentence_spans
 from nlp.regions import passage_regions
 from nlp.text import fold, passage_language
 
-from .terms import content_terms, stems_of, terms_found, translated_terms
+from .terms import content_terms, matched_terms, stems_of, terms_found, translated_terms, weight_of
 
 FEATURES = ("fused", "keyword", "dense", "multilingual", "sentence", "coverage", "proximity", "heading", "region")
 _RETRIEVERS = ("keyword", "dense", "multilingual")
@@ -144,15 +144,15 @@ class EvidenceReranker:
         for i, p in enumerate(passages):
             text = p.content or ""
             spans = sentence_spans(p)
-            sentence_stems = [stems_of(x) for x in _sentences(spans, text)]
-            windows = [set().union(*sentence_stems[max(0, k - 1): k + 2]) for k in range(len(sentence_stems))]
             alt = None
             if i in cross_set:
                 lang = passage_language(p.meta)
                 alt = alternatives.setdefault(lang, translated_terms(translations, lang))
-            out[i, col["coverage"]] = terms_found(q_terms, set().union(*sentence_stems), alt)
             if q_terms:
-                out[i, col["proximity"]] = max(terms_found(q_terms, w, alt) for w in windows)
+                found = [matched_terms(q_terms, stems_of(x), alt) for x in _sentences(spans, text)]
+                out[i, col["coverage"]] = weight_of(q_terms, set().union(*found))
+                out[i, col["proximity"]] = max((weight_of(q_terms, set().union(*found[max(0, k - 1): k + 2]))
+                                                for k in range(len(found))), default=0.0)
                 out[i, col["heading"]] = terms_found(q_terms, stems_of(text.strip().split("\n", 1)[0][:200]), alt)
             vecs = stored.get(p.id)
             if q is not None and vecs is not None and len(vecs) and i not in cross_set:

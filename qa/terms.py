@@ -4,9 +4,13 @@ by nlp/text.py."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from nlp.text import WORD, question_stopwords, stemmer
+
+
+STEMS_CACHE = 20_000  # sentences whose stems are remembered (a few MB)
 
 
 def _english():
@@ -53,19 +57,30 @@ def content_terms(text: str, idf: Callable[[str], float] | None = None) -> dict[
     return out
 
 
-def stems_of(text: str) -> set[str]:
-    """The English stems of a text's words (what question terms are matched against)."""
-    return set(_english().stemWords([m.group().lower() for m in WORD.finditer(text)]))
+@lru_cache(maxsize=STEMS_CACHE)
+def stems_of(text: str) -> frozenset[str]:
+    """The English stems of a text's words (what question terms are matched against). Remembered:
+    re-ranking and answering read the same sentences."""
+    return frozenset(_english().stemWords(WORD.findall(text.lower())))
 
 
 
-def _term_in(term: str, words: set[str]) -> bool:
-    """Exact stem, or a shared prefix of 6+ letters ("moravian" ~ "moravia")."""
+def _term_in(term: str, words: frozenset[str] | set[str], by_prefix: dict[str, list[str]]) -> bool:
+    """Exact stem, or a shared prefix of 6+ letters ("moravian" ~ "moravia"); ``by_prefix``: the
+    words of 6+ letters by their first six (``_by_prefix``)."""
     if term in words:
         return True
     if len(term) < 6:
         return False
-    return any(len(w) >= 6 and (w.startswith(term[:6]) and (term.startswith(w) or w.startswith(term))) for w in words)
+    return any(term.startswith(w) or w.startswith(term) for w in by_prefix.get(term[:6], ()))
+
+
+def _by_prefix(words: set[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for w in words:
+        if len(w) >= 6:
+            out.setdefault(w[:6], []).append(w)
+    return out
 
 
 def term_overlap(q_terms: dict[str, float], text: str, alternatives: dict[str, set[str]] | None = None) -> float:
@@ -74,13 +89,26 @@ def term_overlap(q_terms: dict[str, float], text: str, alternatives: dict[str, s
     return terms_found(q_terms, stems_of(text), alternatives) if q_terms else 0.0
 
 
+def matched_terms(q_terms: dict[str, float], words: set[str], alternatives: dict[str, set[str]] | None = None) -> set[str]:
+    """The question terms that a text's stems (``stems_of``) hold, themselves or by one of their
+    ``alternatives``."""
+    if not q_terms or not words:
+        return set()
+    alternatives = alternatives or {}
+    by_prefix = _by_prefix(words)
+    return {t for t in q_terms
+            if _term_in(t, words, by_prefix) or any(_term_in(a, words, by_prefix) for a in alternatives.get(t, ()))}
+
+
+def weight_of(q_terms: dict[str, float], matched: set[str]) -> float:
+    """The weighted share of the question's terms that ``matched`` holds."""
+    total = sum(q_terms.values())
+    return sum(q_terms[t] for t in matched) / total if total else 0.0
+
+
 def terms_found(q_terms: dict[str, float], words: set[str], alternatives: dict[str, set[str]] | None = None) -> float:
     """``term_overlap`` on a text's stems already computed (``stems_of``)."""
-    if not q_terms:
-        return 0.0
-    alternatives = alternatives or {}
-    return sum(w for t, w in q_terms.items()
-               if _term_in(t, words) or any(_term_in(a, words) for a in alternatives.get(t, ()))) / sum(q_terms.values())
+    return weight_of(q_terms, matched_terms(q_terms, words, alternatives)) if q_terms else 0.0
 
 
 def translated_terms(translations: Sequence[dict], language: str) -> dict[str, set[str]]:

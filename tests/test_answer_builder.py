@@ -154,6 +154,25 @@ def test_stored_sentence_vectors_are_used_instead_of_the_model():
     assert calls == [] and answer.sentences == [(BEST, 1)]
 
 
+def test_a_list_block_gets_the_mean_of_its_stored_sentence_vectors_not_a_model_call():
+    lead = "The strategy names three priority domains:"
+    items = ["- advanced manufacturing and digital innovation hubs", "- health and life sciences",
+             "- energy and smart cities"]
+    p = passage("ris3", [FILLER[0], lead, *items])
+    calls = []
+
+    def embed(texts):
+        calls.append(list(texts))
+        return fake_embed(texts)
+
+    vectors = fake_embed([FILLER[0], lead, *items])
+    builder = AnswerBuilder(embed=embed, stored_vectors=lambda ids: {p.id: vectors})
+    answer = builder.build("What are the priority domains of the strategy?", [p],
+                           fake_embed(["What are the priority domains of the strategy?"])[0])
+    assert calls == []
+    assert answer.sentences and answer.sentences[0][0].startswith(lead) and "energy and smart cities" in answer.sentences[0][0]
+
+
 def test_a_name_the_corpus_never_mentions_abstains_naming_it():
     known = {"digital", "innovation", "hub", "supports", "manufacturing", "firms", "south", "moravia"}
     builder = AnswerBuilder(embed=fake_embed, idf=lambda w: 1.0 if w in known else 0.0)

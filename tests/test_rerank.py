@@ -111,3 +111,19 @@ def test_the_asker_re_orders_the_fused_candidates_on_the_real_index(asker):
                                 translations.as_list(), first.evidence, asker.retriever.candidates)
     assert [d.id for d in passages] == [fused_ids[i] for i in np.argsort(-(f @ weights), kind="stable")[:5]]
     assert "piloting" in " ".join(d.content for d in passages[:3]).lower()
+
+
+@pytest.mark.slow
+def test_the_hybrid_pipeline_hands_on_ids_and_scores_and_the_fused_passages_have_their_text(asker):
+    """The retrievers inside the pipeline pass ids and scores (the pipeline deep-copies what one
+    component hands the next); the fusion looks the passages up."""
+    asker.warm_up()
+    for name in ("keyword", "dense", "multilingual"):
+        assert asker.retriever.component(name).light
+    first, _ = asker.fused("living labs Ostrobothnia", top_k=10)
+    stored = asker.index.passages()
+    assert first.documents and all(d.content == stored[d.id].content and d.meta == stored[d.id].meta
+                                   and d.embedding is None for d in first.documents)
+    assert len(first.embedding) == 384
+    alone = asker.retriever.retrieve_keyword("living labs Ostrobothnia", top_k=3)
+    assert alone and all(d.content for d in alone)
