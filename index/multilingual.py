@@ -68,7 +68,9 @@ class MultilingualEncoder:
                 # 709 windows/s, 145 vs 1.5 ms a question), and any extra BLAS threads keep spinning
                 # after a call and slow the MiniLM query embedding that runs next (22 -> 50 ms).
                 # One thread: 515 windows/s, 1.8 ms a question.
-                MultilingualEncoder._model = USE(threads=1)
+                model = USE(threads=1)
+                model.encode(["warm up"])  # the package loads its tokeniser and weights on first use (~2 s)
+                MultilingualEncoder._model = model
 
     _queries: dict[str, np.ndarray] = {}  # the last few questions' vectors: retrieval, re-ranking and answering share them
     QUERY_CACHE = 32

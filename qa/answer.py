@@ -61,6 +61,12 @@ class AnswerBuilder:
         self.stored_vectors = stored_vectors
         self.multilingual = multilingual
 
+    def warm_up(self) -> None:
+        """Load the English word list that tells prose from diagram text (~1-2 s on first use)."""
+        from nlp.language import english_words
+
+        english_words()
+
     def build(self, question: str, passages: list[Document], query_embedding: Sequence[float],
               language: str = "", translations: Sequence[dict] = ()) -> Answer:
         """``language``: the question's; ``translations``: its words in other languages

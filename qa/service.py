@@ -104,6 +104,7 @@ class Asker:
             stored_vectors=self.index.sentence_vectors,
             multilingual=multilingual,
         )
+        self._builder.warm_up()
 
     def fused(self, question: str, filters: dict | None = None, top_k: int = 8,
               translations: QueryTranslations | None = None) -> tuple[Fused, QueryTranslations]:
