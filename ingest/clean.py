@@ -10,7 +10,11 @@
    keep their hyphen ("cross-\\nborder", "Baden-\\nWürttemberg").
 4. Lines inside a paragraph joined, so terms split across line breaks are one phrase
    ("Digital Innovation\\nHubs" -> "Digital Innovation Hubs"); paragraph breaks, list items and
-   lines that end a sentence stay on their own line.
+   lines that end a sentence stay on their own line. Headings and table-of-contents lines are
+   never joined to the text around them: a line with dot leaders, a run of lines ending in page
+   numbers, a TOC title, a numbered heading ("3.2 Title") or a Markdown heading ("# Title") stays
+   a line of its own (PDF headings found by font arrive with blank lines around them, see
+   ingest/extract.py), so a sentence never runs across a heading (nlp/structure.py types them).
 """
 from __future__ import annotations
 
@@ -31,6 +35,13 @@ _HYPHEN_END = re.compile(r"([^\W\d_]+)-$")
 _WORD_START = re.compile(r"^([^\W\d_]+)")
 _EDGE_NUMBERS = re.compile(r"^[#\s|·–-]+|[#\s|·–-]+$")
 _SUSPENDED = {"and", "or", "und", "oder", "to", "et", "ou", "e", "y", "i", "o", "a", "bzw", "und/oder", "as"}
+
+_LEADERS = re.compile(r"(\.\s?){4,}|…{2,}|_{4,}")
+_ENDS_WITH_PAGE = re.compile(r"\D\s\d{1,3}$")
+_TOC_TITLE = re.compile(r"^(table of contents|contents|inhalt|inhaltsverzeichnis|turinys|sommaire|table des matières"
+                        r"|indice|índice|spis treści|obsah|sisukord|sisällys|innehåll|inhoud|inhoudsopgave)$", re.I)
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(\.\d{1,2}){0,4}\.?|#{1,6})\s+[^\W\d_]")
+HEADING_MAX_WORDS = 12  # a numbered line longer than this is a numbered paragraph, not a heading
 
 EDGE_LINES = 3  # how many lines at each end of a page may be a running header/footer
 
@@ -83,7 +94,7 @@ def drop_running_lines(lines: list[str], keys: set[str]) -> list[str]:
 def join_lines(lines: list[str], vocabulary: set[str]) -> str:
     """Join the lines of one page into paragraphs (see module doc, rules 3 and 4)."""
     out: list[str] = []
-    for ln in lines:
+    for i, ln in enumerate(lines):
         if not ln:
             if out and out[-1] != "\n":
                 out.append("\n")
@@ -103,12 +114,37 @@ def join_lines(lines: list[str], vocabulary: set[str]) -> str:
             else:
                 out[-1] = prev + ln  # compound: "cross-" + "border", "Baden-" + "Württemberg"
             continue
-        if _BULLET.match(ln) or (_SENTENCE_END.search(prev) and not ln[0].islower()):
+        if _BULLET.match(ln) or (_SENTENCE_END.search(prev) and not ln[0].islower()) or _apart(prev, ln) \
+                or _heading_before_blank(ln, lines[i + 1] if i + 1 < len(lines) else ""):
             out.append("\n")
             out.append(ln)
         else:
             out[-1] = prev + " " + ln
     return "".join(out).strip()
+
+
+def _toc_entry(line: str) -> bool:
+    return bool(_ENDS_WITH_PAGE.search(line)) and len(line.split()) <= 16
+
+
+def _heading_before_blank(line: str, nxt: str) -> bool:
+    """A short line without final punctuation followed by a blank line (or a short numbered
+    heading line): a heading of a plain text file, which starts a line of its own."""
+    short = len(line.split()) <= HEADING_MAX_WORDS and not _SENTENCE_END.search(line) and not line.endswith(",")
+    numbered = bool(_NUMBERED_HEADING.match(line)) and len(line.split()) <= 8 and "http" not in line
+    return short and (line[0].isupper() or line[0].isdigit()) and (not nxt or numbered)
+
+
+def _apart(prev: str, line: str) -> bool:
+    """Two lines that must not be joined: a heading or table-of-contents line and its neighbour."""
+    if _LEADERS.search(prev) or _LEADERS.search(line) or _TOC_TITLE.match(prev) or _TOC_TITLE.match(line):
+        return True
+    if _toc_entry(prev) and _toc_entry(line):
+        return True
+    if line.startswith("#") and _NUMBERED_HEADING.match(line):
+        return True
+    return (bool(_NUMBERED_HEADING.match(prev)) and len(prev.split()) <= HEADING_MAX_WORDS
+            and not _SENTENCE_END.search(prev) and line[0].isupper())
 
 
 def clean_pages(raw_pages: list[str]) -> list[str]:

@@ -3,6 +3,9 @@
 PDF pages come from pdfplumber (1-based page numbers), with three fixes the real corpus needs:
 rotated characters (table headers set sideways) are dropped, pages whose words run together are
 re-read with a tighter character tolerance, and two-column blocks are read column by column.
+Headings are told from body text by their font (larger than the page's body text, or bold where
+the body is not) and put on lines of their own, with a blank line before and after, so that
+cleaning keeps them apart from the paragraph that follows (see ``heading_lines``).
 DOCX pages come from Haystack's DOCXToDocument (rendered page breaks as "\\f"); TXT/MD split on
 form feeds; HTML is one page of visible text.
 """
@@ -26,6 +29,24 @@ _DEFAULT_X_TOL = 3.0
 _TIGHT_X_TOL = 1.0
 _DEFAULT_Y_TOL = 3.0
 _TIGHT_Y_TOL = 1.5
+
+
+@dataclass(frozen=True)
+class HeadingFont:
+    """What makes a PDF line a heading.
+
+    :param size_ratio: its characters are at least this much larger than the page's body text,
+    :param max_words: and it has at most this many words (a bold or large paragraph is not one);
+    :param bold_share: or at least this share of its characters is bold where the body is not.
+    """
+    size_ratio: float = 1.05
+    max_words: int = 20
+    bold_share: float = 0.9
+
+
+HEADING_FONT = HeadingFont()
+_BOLD = re.compile(r"bold|black|heavy|demi|medium", re.I)
+_LINE_END_PUNCT = re.compile(r"[.,;]$")
 
 
 @dataclass
@@ -80,13 +101,52 @@ def pdf_page_text(page) -> str:
     best = _columns_text(page, _DEFAULT_X_TOL, _DEFAULT_Y_TOL)
     score = _badness(best)
     if score == 0:
-        return best
+        return mark_headings(best, heading_lines(page))
     for x_tol, y_tol in ((_TIGHT_X_TOL, _DEFAULT_Y_TOL), (_DEFAULT_X_TOL, _TIGHT_Y_TOL), (_TIGHT_X_TOL, _TIGHT_Y_TOL)):
         text = _columns_text(page, x_tol, y_tol)
         s = _badness(text)
         if s < score:
             best, score = text, s
-    return best
+    return mark_headings(best, heading_lines(page))
+
+
+def heading_lines(page, font: HeadingFont = HEADING_FONT) -> dict[str, tuple[float, bool]]:
+    """Text of the page's heading lines -> their style (size, bold): lines set larger than the
+    body text (the most common character size), or bold where most body text is not."""
+    chars = [c for c in page.chars if c.get("text", "").strip()]
+    if not chars:
+        return {}
+    sizes: dict[float, int] = {}
+    for c in chars:
+        sizes[round(c["size"], 1)] = sizes.get(round(c["size"], 1), 0) + 1
+    body = max(sizes, key=sizes.get)
+    body_bold = sum(1 for c in chars if _BOLD.search(c.get("fontname", ""))) > 0.5 * len(chars)
+    out: dict[str, tuple[float, bool]] = {}
+    for line in page.extract_text_lines(x_tolerance=_DEFAULT_X_TOL, y_tolerance=_DEFAULT_Y_TOL, return_chars=True):
+        text, cs = line["text"].strip(), [c for c in line["chars"] if c.get("text", "").strip()]
+        if not cs or len(text.split()) > font.max_words or sum(ch.isalpha() for ch in text) < 2:
+            continue
+        size = sorted(c["size"] for c in cs)[len(cs) // 2]
+        bold = sum(1 for c in cs if _BOLD.search(c.get("fontname", ""))) >= font.bold_share * len(cs)
+        larger = size >= body * font.size_ratio
+        if (larger or (bold and not body_bold)) and not _LINE_END_PUNCT.search(text):
+            out[text] = (round(size, 1), bold)
+    return out
+
+
+def mark_headings(text: str, headings: dict[str, tuple[float, bool]]) -> str:
+    """``text`` with a blank line before and after each run of heading lines of one style."""
+    if not headings:
+        return text
+    out: list[str] = []
+    prev_style = None
+    for line in text.split("\n"):
+        style = headings.get(line.strip())
+        if style != prev_style and out and out[-1] != "":
+            out.append("")
+        out.append(line)
+        prev_style = style
+    return "\n".join(out)
 
 
 def _badness(text: str) -> float:
@@ -226,6 +286,9 @@ def extract_html_pages(path: Path) -> list[RawPage]:
     soup = BeautifulSoup(path.read_bytes(), "html.parser")
     for tag in soup(["script", "style", "noscript", "nav", "header", "footer"]):
         tag.decompose()
+    for heading in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):  # a heading is a line of its own
+        heading.insert_before("\n\n")
+        heading.insert_after("\n\n")
     return [RawPage(1, soup.get_text("\n"))]
 
 

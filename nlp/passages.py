@@ -6,6 +6,12 @@ provenance: ``doc_id``, ``page_start``/``page_end``, character offsets in those 
 (``char_start`` in page_start, ``char_end`` in page_end), and ``sent_map``, a JSON list of
 ``[offset_in_passage, length, page, offset_in_page]`` per sentence, so that any sentence of an
 answer can be traced back to its page.
+
+Each sentence also carries its text unit (nlp/structure.py): ``units`` is a string of one unit code
+per sentence (``h`` heading, ``t`` table of contents, ``l`` list item, ``c`` cell, ``b`` body),
+``sections`` a JSON list of ``[first_sentence_index, section_path]`` at each change of section, and
+``section`` the section path of the passage's first sentence. Sentences never span a line, and
+headings are lines of their own, so no sentence spans a heading.
 """
 from __future__ import annotations
 
@@ -16,6 +22,9 @@ from typing import Any
 from haystack import Document, component
 
 from .sentences import Sentence, split_sentences
+from .structure import SectionTracker, type_lines
+
+Unit = tuple[int, Sentence, str, str]  # (page, sentence, unit code, section path)
 
 
 @component
@@ -43,12 +52,20 @@ class PassageSplitter:
         return {"documents": out}
 
     def _split_document(self, doc_id: str, pages: list[Document]) -> list[Document]:
-        units: list[tuple[int, Sentence]] = []
+        units: list[Unit] = []
+        tracker = SectionTracker()
         for page in pages:
-            for sent in split_sentences(page.content or "", max_words=self.max_words):
-                units.append((page.meta["page_number"], sent))
-        groups: list[list[tuple[int, Sentence]]] = []
-        current: list[tuple[int, Sentence]] = []
+            text = page.content or ""
+            lines = type_lines(text)
+            seen = -1
+            for sent in split_sentences(text, max_words=self.max_words):
+                line = lines[sent.paragraph] if sent.paragraph < len(lines) else None
+                if line is not None and sent.paragraph != seen:
+                    tracker.see(line)
+                    seen = sent.paragraph
+                units.append((page.meta["page_number"], sent, line.kind if line else "b", tracker.path))
+        groups: list[list[Unit]] = []
+        current: list[Unit] = []
         words = 0
         for unit in units:
             n = unit[1].n_words
@@ -67,12 +84,15 @@ class PassageSplitter:
         return [self._passage(doc_id, key, i, g, base_meta) for i, g in enumerate(groups)]
 
     @staticmethod
-    def _passage(doc_id: str, key: str, index: int, group: list[tuple[int, Sentence]], base_meta: dict) -> Document:
+    def _passage(doc_id: str, key: str, index: int, group: list[Unit], base_meta: dict) -> Document:
         text_parts: list[str] = []
         sent_map: list[list[int]] = []
+        sections: list[list] = []
         pos = 0
         prev: tuple[int, int] | None = None
-        for page, sent in group:
+        for k, (page, sent, _, path) in enumerate(group):
+            if not sections or sections[-1][1] != path:
+                sections.append([k, path])
             if text_parts:
                 sep = " " if prev == (page, sent.paragraph) else "\n"
                 text_parts.append(sep)
@@ -91,6 +111,9 @@ class PassageSplitter:
             "char_end": group[-1][1].end,
             "n_words": len(text.split()),
             "sent_map": json.dumps(sent_map, separators=(",", ":")),
+            "units": "".join(u[2] for u in group),
+            "sections": json.dumps(sections, separators=(",", ":"), ensure_ascii=False),
+            "section": group[0][3],
         }
         return Document(id=f"{doc_id}:{key}:{index:05d}", content=text, meta=meta)
 
@@ -101,3 +124,29 @@ def sentence_spans(doc: Document) -> list[tuple[int, int, int, int]]:
     if not raw:
         return [(0, len(doc.content or ""), int(doc.meta.get("page_start", 1)), int(doc.meta.get("char_start", 0)))]
     return [(s, s + n, page, off) for s, n, page, off in json.loads(raw)]
+
+
+def sentence_units(doc: Document) -> str:
+    """One unit code per sentence of a passage (``b`` for each when the passage has none stored)."""
+    units = str(doc.meta.get("units") or "")
+    n = len(sentence_spans(doc))
+    return units if len(units) == n else "b" * n
+
+
+def sentence_sections(doc: Document) -> list[str]:
+    """The section path of each sentence of a passage ("" where none is known)."""
+    n = len(sentence_spans(doc))
+    raw = doc.meta.get("sections")
+    runs = json.loads(raw) if raw else [[0, str(doc.meta.get("section") or "")]]
+    out = [""] * n
+    for (first, path), nxt in zip(runs, [*runs[1:], [n, ""]]):
+        out[first:nxt[0]] = [path] * max(0, min(nxt[0], n) - first)
+    return out[:n]
+
+
+def section_of_span(doc: Document, start: int) -> str:
+    """The section path of the sentence of a passage that holds character ``start``."""
+    spans = sentence_spans(doc)
+    paths = sentence_sections(doc)
+    k = next((i for i, (s, e, _, _) in enumerate(spans) if s <= start < max(e, s + 1)), 0)
+    return paths[k] if k < len(paths) else ""

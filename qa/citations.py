@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from haystack import Document
 
+from nlp.passages import section_of_span
+from nlp.structure import last_heading
 from nlp.text import passage_language
 
 from .types import Citation
@@ -17,7 +19,7 @@ def cite(n: int, passage: Document, span: tuple[int, int], page: int, page_offse
         n=n, doc_id=m.get("doc_id", ""), title=m.get("title", ""), region=m.get("region", ""),
         country=m.get("country", ""), doc_type=m.get("doc_type", ""), page=int(page), sentence=sentence,
         passage_id=passage.id, span=(int(span[0]), int(span[1])), page_offset=int(page_offset),
-        language=passage_language(m), file=m.get("file", ""),
+        language=passage_language(m), file=m.get("file", ""), section=section_of_span(passage, int(span[0])),
     )
 
 
@@ -36,11 +38,27 @@ def region_label(region: str, most: int = 3) -> str:
     return "; ".join(parts[:most]) + f" +{len(parts) - most} more"
 
 
-def page_label(meta: dict, page: int | None = None, page_end: int | None = None) -> str:
-    """"p. 12", "pp. 12-13", or "no page numbers" for a text file without page breaks."""
-    if meta.get("file_kind") == "text" and int(meta.get("n_pages") or 1) == 1:
-        return "text file, no page numbers"
+def pageless(meta: dict) -> bool:
+    """A text file without page breaks: its citations name sections, not pages."""
+    return meta.get("file_kind") == "text" and int(meta.get("n_pages") or 1) == 1
+
+
+def page_label(meta: dict, page: int | None = None, page_end: int | None = None, section: str = "") -> str:
+    """"p. 12", "pp. 12-13", with ", § 4 Priority sectors" when the section is known; a text file
+    without page breaks: "§ 4 Priority sectors (text file, no page numbers)". Without
+    ``page``, the label of the passage ``meta`` belongs to: its pages and its first section."""
+    if page is None and not section:
+        section = str(meta.get("section") or "")
+    heading = last_heading(section)
+    if pageless(meta):
+        return f"§ {heading} (text file, no page numbers)" if heading else "text file, no page numbers"
     if page is None:
         page, page_end = meta.get("page_start"), meta.get("page_end", meta.get("page_start"))
     page_end = page_end if page_end is not None else page
-    return f"p. {page}" if page_end == page else f"pp. {page}-{page_end}"
+    where = f"p. {page}" if page_end == page else f"pp. {page}-{page_end}"
+    return f"{where}, § {heading}" if heading else where
+
+
+def citation_label(c: Citation, meta: dict) -> str:
+    """Where a citation points: "p. 23, § 4 Priority sectors" (``meta``: its passage's)."""
+    return page_label(meta, c.page, section=c.section)

@@ -16,7 +16,7 @@ def render_answer(answer: Answer, catalogue=None) -> str:
     if answer.citations:
         lines.append("Citations:")
         for c in answer.citations:
-            where = page_label(metas.get(c.passage_id, {}), c.page)
+            where = page_label(metas.get(c.passage_id, {}), c.page, section=c.section)
             lines.append(f"  [{c.n}] {c.title} — {region_label(c.region) or c.country}, {where} ({c.doc_id})")
         lines.append("")
     lines.append("Sources:")

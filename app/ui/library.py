@@ -6,12 +6,27 @@ import streamlit as st
 from analysis.library import library_rows
 from app.render.safe import md
 from app.service import Asker
+from qa.citations import region_label
 
 from .common import open_reader
 
 COLUMNS = {"title": "Title", "doc_type": "Type", "region": "Region", "country": "Country", "language": "Language",
            "year": "Year", "pages": "Pages", "passages": "Passages", "tags": "Most mentioned", "status": "Status",
            "reason": "Reason"}
+
+# Pixel widths that fit the main column of the wide layout at a 1440 px window with the sidebar
+# open (about 1,050 px); long cells (titles, regions, reasons) wrap onto a second line.
+COLUMN_WIDTHS = {"title": 220, "doc_type": 80, "region": 130, "country": 58, "language": 64, "year": 48,
+                 "pages": 50, "passages": 64, "tags": 120, "status": 68, "reason": 140}
+ROW_HEIGHT = 54  # two lines of text a row
+
+
+def library_table(rows: list[dict]) -> tuple[list[dict], dict]:
+    """The table's records (regions shortened: "A; B; C +7 more") and its column configuration."""
+    records = [{label: region_label(r[key]) if key == "region" else r[key] for key, label in COLUMNS.items()}
+               for r in rows]
+    config = {label: st.column_config.Column(width=COLUMN_WIDTHS[key]) for key, label in COLUMNS.items()}
+    return records, config
 
 
 def _org_name(org_id: str) -> str:
@@ -36,10 +51,8 @@ def render(asker: Asker) -> None:
     query = st.text_input("Search titles, regions, countries, types", key="library_query").strip().lower()
     shown = [r for r in rows if not query or query in " ".join(str(r[k]) for k in COLUMNS).lower()]
     shown.sort(key=lambda r: (r["status"] != "ingested", r["doc_type"], r["title"]))
-    narrow = {label: st.column_config.Column(width="small") for key, label in COLUMNS.items()
-              if key in ("doc_type", "country", "language", "year", "pages", "passages", "status")}
-    st.dataframe([{label: r[key] for key, label in COLUMNS.items()} for r in shown], hide_index=True,
-                 width="stretch", column_config={"Title": st.column_config.Column(width="large"), **narrow})
+    records, config = library_table(shown)
+    st.dataframe(records, hide_index=True, width="stretch", row_height=ROW_HEIGHT, column_config=config)
     readable = [r for r in shown if r["status"] == "ingested"]
     if not readable:
         return
