@@ -4,7 +4,9 @@ each region's support-structure and priority-domain profile.
 Each column's answer comes from ``Asker.ask`` restricted to the region's documents (and, in
 documents that cover several regions, to the passages about it: ``Region.keeps``), so a citation
 in a column always points into that region's text. Concept rates are mentions per 10,000 words
-of the region's passages, so regions with long and short documents compare fairly.
+of the region's passages, so regions with long and short documents compare fairly; a region's
+passages and counts are those of its profile and of the keyword report grouped by region (the
+one attribution of ``nlp.regions``).
 """
 from __future__ import annotations
 
@@ -109,8 +111,8 @@ def compare(asker: Asker, corpus: Path, question: str, regions: list[str], top_k
         per = region_mentions(region, passages, terms)
         concepts = {t.id: (len(per.get(t.id, [])), round(len(per.get(t.id, [])) / words * 10_000, 2) if words else 0.0)
                     for t in terms}
-        dom_words, _ = domain_words(passages)
-        domains = {d: round(w / words, 3) for d, w in dom_words.most_common()} if words else {}
+        dom_words, _, body = domain_words(passages)  # shares of body text, as in the profile
+        domains = {d: round(w / body, 3) for d, w in dom_words.most_common()} if body else {}
         columns.append(RegionColumn(region, answer, len(passages), words, concepts, domains))
     about = {"generated": datetime.now(timezone.utc).replace(microsecond=0).isoformat(), **corpus_snapshot(asker.index)}
     return Comparison(question, columns, {t.id: t.label for t in terms},

@@ -25,6 +25,9 @@ class ProfileSettings:
     """Example sentences cited per domain or support structure."""
     max_items: int = 12
     """Most organisations listed (and twice as many catalogue hubs located in the region)."""
+    min_body_words: int = 6
+    """A sentence of fewer words (a chart label such as "Visitors.") is not body text: it neither
+    counts for a domain's share nor serves as its example."""
 
 
 @dataclass

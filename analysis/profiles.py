@@ -7,8 +7,9 @@ data citation (dataset file, record, CSV lines). ``Statement.fact`` holds the wo
 sentence must contain for the statement to be true ("DIGIMAT", "cluster", a domain keyword), so
 that a reader, and the tests, can check every statement against its source.
 
-Sections: documents; priority domains (share of the region's text tagged with each domain at
-ingestion, plus, for Czech regions, the official domains of the national RIS3 annex); support
+Sections: documents; priority domains (first the areas the region's own strategy lists under its
+smart specialisation heading, ``priority_areas``; for Czech regions the official domains of the
+national RIS3 annex; then the share of the region's body text tagged with each domain); support
 structures (lexicon concepts with example sentences); hubs and organisations (gazetteer mentions
 linked to the JRC DIH catalogue, and the catalogue's hubs located in the region); what the
 documents say about the entrepreneurial discovery process and about digitalisation (extractive
@@ -26,12 +27,14 @@ from haystack import Document
 
 from ingest.datasets import fold, load_cz_domains
 from nlp.lexicon import load_lexicon, load_taxonomy
+from nlp.passages import sentence_spans
 from nlp.tagging import DOMAIN_SPANS_KEY, tagger_pipeline
 from qa.citations import page_label
 from qa.service import Asker, Filters
 
 from .funding import FundingData, money
 from .hubs import HubCatalogue
+from .priority_areas import strategy_areas
 from .profile_types import ProfileSettings, RegionProfile, Section, Statement, TextRefs
 from .regions import Region, RegionResolver, region_passages
 from .reports import corpus_snapshot, default_terms, find_mentions
@@ -42,24 +45,55 @@ DIGITAL_QUESTION = "What do the documents say about digitalisation, digital inno
 TO_LABELS = {"01": "research and innovation", "02": "ICT", "03": "SME competitiveness"}
 
 
-def domain_words(passages: list[Document]) -> tuple[Counter, dict[str, list[Document]]]:
-    """(words per priority domain, passages per domain) from the domains tagged at ingestion."""
+def is_body_text(sentence: str, min_words: int) -> bool:
+    """A sentence of prose: at least ``min_words`` words, begun with a capital letter, ended with
+    a full stop (or ! ? : ;), three quarters of its words made of letters (a chart's "Visitors.",
+    a row of figures, a numbered list of issues or a list of abbreviations is not body text)."""
+    s = " ".join(sentence.split())
+    words = s.split()
+    letters = sum(w.strip(".,;:()%’'\"“”").isalpha() for w in words)
+    return (len(words) >= min_words and s[:1].isupper() and s[-1:] in ".!?:;" and letters * 4 >= len(words) * 3
+            and not any(w.isdigit() and len(w) == 3 for w in words[1:]))
+
+
+def body_spans(p: Document, min_words: int) -> list[tuple[int, int]]:
+    """Spans of the passage's body text (``is_body_text``)."""
+    text = p.content or ""
+    return [(a, b) for a, b, _, _ in sentence_spans(p) if is_body_text(text[a:b], min_words)]
+
+
+def domain_words(passages: list[Document], min_words: int = ProfileSettings.min_body_words
+                 ) -> tuple[Counter, dict[str, list[tuple[Document, int, int]]], int]:
+    """(body words per priority domain, evidence per domain, body words in all): a passage counts
+    for a domain tagged on it at ingestion when one of the domain's keywords is in its body text
+    (``body_spans``), with its body words; the evidence is that keyword's span."""
     words: Counter = Counter()
-    tagged: dict[str, list[Document]] = defaultdict(list)
+    evidence: dict[str, list[tuple[Document, int, int]]] = defaultdict(list)
+    total = 0
+    nlp = tagger_pipeline()
     for p in passages:
-        for dom in p.meta.get("domains") or []:
-            words[dom] += int(p.meta.get("n_words") or 0)
-            tagged[dom].append(p)
-    return words, tagged
+        body = body_spans(p, min_words)
+        n = sum(len((p.content or "")[a:b].split()) for a, b in body)
+        total += n
+        tagged = set(p.meta.get("domains") or [])
+        if not tagged or not body:
+            continue
+        seen: set[str] = set()
+        doc = nlp(p.content or "")  # kept: its spans need it
+        for s in doc.spans[DOMAIN_SPANS_KEY]:
+            if s.label_ in tagged and s.label_ not in seen and any(a <= s.start_char < b for a, b in body):
+                seen.add(s.label_)
+                words[s.label_] += n
+                evidence[s.label_].append((p, s.start_char, s.end_char))
+    return words, evidence, total
 
 
 def region_mentions(region: Region, passages: list[Document], terms) -> dict[str, list]:
-    """Mentions of the terms in the region's passages that are about the region (``Region.claims``)."""
-    by_id = {p.id: p for p in passages}
+    """Mentions of the terms in the region's passages (``region_passages``: the passages about the
+    region, by ``nlp.regions``), so that a region's count is the keyword report's for that region."""
     per: dict[str, list] = defaultdict(list)
     for m in find_mentions(passages, terms) if passages else []:
-        if region.claims(by_id[m.passage_id], m.start):
-            per[m.term].append(m)
+        per[m.term].append(m)
     return per
 
 
@@ -122,45 +156,61 @@ class ProfileBuilder:
 
     def _domains(self, region: Region, passages: list[Document], refs: TextRefs) -> Section:
         sec = Section("domains", "Priority domains")
+        notes = self._strategy_areas(region, passages, refs, sec) + self._official_domains(region, refs, sec)
         labels = {d.id: d.label for d in load_taxonomy()[1]}
-        words_total = sum(int(p.meta.get("n_words") or 0) for p in passages) or 1
-        words, tagged = domain_words(passages)
+        words, evidence, words_total = domain_words(passages, self.settings.min_body_words)
         if passages:
-            sec.note = ("Share of the region's text (words of the passages tagged with each domain at ingestion; "
-                        "a passage may carry several domains). Example sentences contain one of the domain's keywords.")
-        nlp = tagger_pipeline() if tagged else None
+            notes.append("Shares: share of the region's body text (words of the passages whose body text, not "
+                         "charts or tables, holds one of the domain's keywords; a passage may carry several "
+                         "domains). Example sentences contain one of the domain's keywords.")
+        shares = []
         for dom, w in words.most_common(self.settings.max_domains):
-            share = w / words_total
+            share = w / (words_total or 1)
             if share < self.settings.min_domain_share:
                 break
-            best = sorted(tagged[dom], key=lambda p: -json.loads(p.meta.get("domain_hits") or "{}").get(dom, 0))
-            cites, fact = [], ""
-            for p in best:
-                doc = nlp(p.content or "")
-                spans = [s for s in doc.spans[DOMAIN_SPANS_KEY] if s.label_ == dom]
-                if spans:
-                    cites.append(refs.cite_span(p, spans[0].start_char, spans[0].end_char))
-                    fact = fact or spans[0].text
-                if len(cites) >= self.settings.examples:
-                    break
-            sec.statements.append(Statement(
-                f"{labels.get(dom, dom)}: {share:.0%} of the region's text ({len(tagged[dom])} passages).", cites, fact))
-        if not sec.statements and passages:
-            sec.statements.append(Statement("No priority domain reaches 3 % of the region's text."))
-        if region.country == "CZ" and "cz_domains" in datasets(self.corpus):
-            ds, reg = dataset(self.corpus, "cz_domains"), dataset(self.corpus, "cz_regions")
-            source, by_nuts = load_cz_domains(str(ds.path), str(reg.path))
-            for dom in by_nuts.get(region.nuts, []):
-                n = refs.cite_data(lambda n, dom=dom: DataCitation(n, ds.title, ds.file,
-                                                                   f"{dom.region}, domain {dom.index + 1}"))
-                nace = f" (CZ-NACE {', '.join(dom.nace[:8])}{' ...' if len(dom.nace) > 8 else ''})" if dom.nace else ""
-                sec.statements.append(Statement(f"Official domain: {dom.name}{nace}.", [n], dom.name))
-            if by_nuts.get(region.nuts):
-                sec.note += (f" Official domains: the Czech national RIS3 annex ({source or 'source not given'}), "
-                             "in Czech as published.")
+            best = sorted(evidence[dom], key=lambda e: -json.loads(e[0].meta.get("domain_hits") or "{}").get(dom, 0))
+            cites = list(dict.fromkeys(refs.cite_span(p, a, b) for p, a, b in best[: self.settings.examples]))
+            fact = (best[0][0].content or "")[best[0][1]:best[0][2]] if best else ""
+            shares.append(Statement(f"{labels.get(dom, dom)}: {share:.0%} of the region's text "
+                                    f"({len(evidence[dom])} passages).", cites, fact))
+        if not shares and passages:
+            shares.append(Statement(f"No priority domain reaches {self.settings.min_domain_share:.0%} of the "
+                                    "region's text."))
+        sec.statements += shares
+        sec.note = " ".join(notes)
         if not sec.statements:
             sec.statements.append(Statement("No indexed text or domain data for this region."))
         return sec
+
+    def _strategy_areas(self, region: Region, passages: list[Document], refs: TextRefs, sec: Section) -> list[str]:
+        """The areas the region's own strategies name for themselves, first."""
+        by_doc: dict[str, list[Document]] = defaultdict(list)
+        for p in passages:
+            if p.meta.get("doc_id") in region.doc_ids:
+                by_doc[p.meta["doc_id"]].append(p)
+        named = []
+        for ps in by_doc.values():
+            for area in strategy_areas(ps):
+                named.append(area)
+                first_line = area.passage.content[area.start:area.end].split("\n")[0]  # the cited sentence holds it
+                sec.statements.append(Statement(f"Strategy area: {area.name}.", [refs.cite_span(
+                    area.passage, area.start, area.end)], " ".join(first_line.split())))
+        note = ("Strategy areas: the smart specialisation areas the region's strategy lists under its own "
+                "heading, as it names them.")
+        return [note] if named else []
+
+    def _official_domains(self, region: Region, refs: TextRefs, sec: Section) -> list[str]:
+        """For Czech regions, the official domains of the national RIS3 annex."""
+        if region.country != "CZ" or "cz_domains" not in datasets(self.corpus):
+            return []
+        ds, reg = dataset(self.corpus, "cz_domains"), dataset(self.corpus, "cz_regions")
+        source, by_nuts = load_cz_domains(str(ds.path), str(reg.path))
+        for dom in by_nuts.get(region.nuts, []):
+            n = refs.cite_data(lambda n, dom=dom: DataCitation(n, ds.title, ds.file, f"{dom.region}, domain {dom.index + 1}"))
+            nace = f" (CZ-NACE {', '.join(dom.nace[:8])}{' ...' if len(dom.nace) > 8 else ''})" if dom.nace else ""
+            sec.statements.append(Statement(f"Official domain: {dom.name}{nace}.", [n], dom.name))
+        note = f"Official domains: the Czech national RIS3 annex ({source or 'source not given'}), in Czech as published."
+        return [note] if by_nuts.get(region.nuts) else []
 
     def _support(self, region: Region, passages: list[Document], refs: TextRefs) -> Section:
         sec = Section("support", "Support structures named",
@@ -175,12 +225,14 @@ class ProfileBuilder:
                 continue
             docs = {by_id[m.passage_id].meta.get("doc_id") for m in ms}
             chosen, seen_docs = [], set()
-            for m in ms:  # spread examples over documents
+            claimed = [m for m in ms if region.claims(by_id[m.passage_id], m.start)] or ms
+            claimed = [m for m in claimed if self._in_body(by_id[m.passage_id], m.start)] or claimed
+            for m in claimed:  # spread examples over documents, from sentences about the region
                 d = by_id[m.passage_id].meta.get("doc_id")
                 if d not in seen_docs:
                     chosen.append(m)
                     seen_docs.add(d)
-            chosen += [m for m in ms if m not in chosen]
+            chosen += [m for m in claimed if m not in chosen]
             cites: list[str] = []
             for m in chosen:
                 if len(cites) >= self.settings.examples:
@@ -197,6 +249,9 @@ class ProfileBuilder:
             sec.statements.append(Statement("The region's documents name none of the support-structure concepts."
                                              if passages else "No indexed text for this region."))
         return sec
+
+    def _in_body(self, p: Document, start: int) -> bool:
+        return any(a <= start < b for a, b in body_spans(p, self.settings.min_body_words))
 
     def _hubs(self, region: Region, passages: list[Document], refs: TextRefs) -> Section:
         sec = Section("hubs", "Hubs and organisations",

@@ -24,7 +24,14 @@ from haystack import Document
 
 from index.store import DocumentRecord, PassageIndex
 from ingest.datasets import NutsRegion, fold, load_nuts
-from nlp.regions import REGIONS_FILE, load_gazetteer, mention_pattern, passage_regions
+from nlp.regions import (
+    REGIONS_FILE,
+    about_elsewhere,
+    bare_name,
+    load_gazetteer,
+    mention_pattern,
+    passage_regions,
+)
 
 __all__ = ["REGIONS_FILE", "Region", "RegionResolver", "load_gazetteer", "region_passages"]
 
@@ -54,31 +61,36 @@ class Region:
         return len(mention_pattern(self.mentions).findall(fold(text)))
 
     def claims(self, passage: Document, start: int) -> bool:
-        """Is the mention at ``start`` in this passage about the region? Always in the region's own
-        documents; in a shared document, unless the sentence around it names another region of
-        the document more often than this one ("... in Lombardy, AFIL ...")."""
-        if passage.meta.get("doc_id") in self.doc_ids:
-            return True
+        """Is the mention at ``start`` in this passage about the region? Not when the sentence
+        around it is about elsewhere (``nlp.regions.about_elsewhere``: "Invest in Tuscany, the
+        Tuscany Regional Authority's agency ..."); in a shared document, not when the sentence
+        names another region of the document more often than this one ("... in Lombardy, AFIL ...")."""
         from nlp.passages import sentence_spans
 
         text = passage.content or ""
         a, b = next(((a, b) for a, b, _, _ in sentence_spans(passage) if a <= start < b + 1), (0, len(text)))
+        if about_elsewhere(passage.meta.get("region", ""), text[a:b]):
+            return False
+        if passage.meta.get("doc_id") in self.doc_ids:
+            return True
         sentence = fold(text[a:b])
         own = len(mention_pattern(self.mentions).findall(sentence))
         return all(len(mention_pattern(r).findall(sentence)) <= own for r in self.rivals)
 
     def keeps(self, passage: Document) -> bool:
-        """Does this passage count for the region? All of a region's own documents do; a shared
-        document's passages only when they are attributed to it (``nlp.regions``: stored at
-        tagging, the regions of the document the passage names most often; a passage comparing
+        """Does this passage count for the region? The one attribution of ``nlp.regions`` decides,
+        stored at tagging: a passage of the region's own documents unless it is about elsewhere
+        (the OECD report's box on Tuscany); a shared document's passage when it is attributed to
+        the region (the regions of the document it names most often: a passage comparing
         Lombardy's hub with Lithuania's, naming Lombardy three times and Lithuania once, is about
-        Lombardy). The index's region filter reads the same attribution."""
+        Lombardy). Keyword reports grouped by region count the same passages."""
         doc = passage.meta.get("doc_id")
-        if doc in self.doc_ids:
-            return True
-        if doc not in self.shared_doc_ids:
+        if doc not in self.doc_ids and doc not in self.shared_doc_ids:
             return False
-        return any(fold(r) in self.shared_parts for r in passage_regions(passage.meta, passage.content or ""))
+        regions = passage_regions(passage.meta, passage.content or "")
+        if doc in self.doc_ids:
+            return bool(regions)
+        return any(fold(r) in self.shared_parts for r in regions)
 
 
 def _country(code: str) -> str:
@@ -171,7 +183,8 @@ class RegionResolver:
             codes = _doc_codes(d)
             regions = _doc_regions(d)
             by_code = bool(code) and any(c.startswith(code) or code.startswith(c) for c in codes)
-            by_name = any(fold(n) == fold(r) or (len(n) > 4 and fold(n) in fold(r)) for n in names for r in regions)
+            # a name, not a part of one: NUTS calls Norte "North", which "Northern Netherlands" holds
+            by_name = any(fold(n) in {fold(r), fold(bare_name(r))} for n in names for r in regions)
             if not (by_code or by_name):
                 continue
             if len(regions) > 1 or len(codes) > 1:

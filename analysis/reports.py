@@ -12,8 +12,10 @@ are those of the original text.
 
 Passages do not overlap, so every mention is counted once. Groups come from the documents'
 manifest metadata, except ``language``, which is the language detected for each passage (a
-Czech strategy's English summary counts under ``en``). A document of several regions counts
-under each of them.
+Czech strategy's English summary counts under ``en``), and ``region``: the regions each passage
+is about (``nlp.regions``, stored at tagging, as profiles, compare and the region filter read
+it), one name per region ("Lithuania (national)" is "Lithuania"); a passage about none of its
+document's regions (the seed report's general passages, the OECD boxes on Tuscany) is "(none)".
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from haystack.utils.filters import document_matches_filter
 from index.store import PassageIndex
 from nlp.lexicon import load_lexicon
 from nlp.passages import sentence_spans
+from nlp.regions import passage_region_names
 from nlp.tagging import tagging_version
 from nlp.text import folded_matches, passage_language, phrase_pattern
 from qa.citations import page_label
@@ -173,7 +176,8 @@ def kwic_line(p: Document, m: Mention, window: int) -> KwicLine:
     page, page_offset = page_of(p, m.start)
     return KwicLine(
         term=m.term, left=" ".join(left), match=" ".join(text[m.start:m.end].split()), right=" ".join(right),
-        doc_id=meta.get("doc_id", ""), title=meta.get("title", ""), region=meta.get("region", ""),
+        doc_id=meta.get("doc_id", ""), title=meta.get("title", ""),
+        region="; ".join(passage_region_names(meta, text)) or meta.get("region", ""),
         country=meta.get("country", ""), doc_type=meta.get("doc_type", ""), page=page,
         where=page_label(meta, page), passage_id=p.id, start=m.start, end=m.end,
         page_offset=page_offset,
@@ -191,12 +195,12 @@ def kwic(index: PassageIndex, terms: Sequence[Term], filters: dict[str, Any] | N
 
 
 # -- the report ---------------------------------------------------------------------------------
-def group_values(field_name: str, meta: dict) -> list[str]:
-    """The group(s) a passage belongs to under one grouping field."""
+def group_values(field_name: str, meta: dict, text: str = "") -> list[str]:
+    """The group(s) a passage (its metadata and text) belongs to under one grouping field."""
     if field_name == "doc":
         return [meta.get("doc_id", NONE)]
     if field_name == "region":
-        return [r.strip() for r in str(meta.get("region", "")).split(";") if r.strip()] or [NONE]
+        return passage_region_names(meta, text) or [NONE]
     if field_name == "language":
         return [passage_language(meta, NONE)]
     if field_name not in GROUP_FIELDS:
@@ -317,17 +321,17 @@ def keyword_report(index: PassageIndex, terms: Sequence[Term] | None = None, by:
         raise ValueError("no passage matches the filters")
     titles = {d.doc_id: d.meta.get("title", d.doc_id) for d in index.documents()}
 
-    def groups_of(meta: dict) -> list[tuple[str, ...]]:
-        first = group_values(by[0], meta)
+    def groups_of(p: Document) -> list[tuple[str, ...]]:
+        first = group_values(by[0], p.meta, p.content or "")
         if len(by) == 1:
             return [(v,) for v in first]
-        return [(a, b) for a in first for b in group_values(by[1], meta)]
+        return [(a, b) for a in first for b in group_values(by[1], p.meta, p.content or "")]
 
     words: Counter = Counter()
     docs_in: dict[tuple, set] = defaultdict(set)
     passage_groups = {}
     for p in passages:
-        gs = groups_of(p.meta)
+        gs = groups_of(p)
         passage_groups[p.id] = gs
         for g in gs:
             words[g] += int(p.meta.get("n_words") or len((p.content or "").split()))
@@ -372,7 +376,8 @@ def keyword_report(index: PassageIndex, terms: Sequence[Term] | None = None, by:
         "mentions": len(mentions),
         "term_totals": dict(Counter(m.term for m in mentions)),
         "grouping_note": ("language = language detected per passage; " if "language" in by else "")
-                         + ("a document of several regions counts under each; " if "region" in by else "")
+                         + ("region = the regions each passage is about (a passage naming two equally "
+                            "counts under both); " if "region" in by else "")
                          + "counts from tag spans stored at ingestion",
     }
     return Report(by, terms, rows, sample, about)

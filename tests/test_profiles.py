@@ -301,7 +301,9 @@ def test_north_netherlands_programme_totals_match_the_hand_count(funding):
 
 def test_region_programmes_are_regional_first_then_national(funding, resolver):
     lub = funding.programmes_for(resolver.resolve("Lubelskie"))
-    assert [p.cci for p in lub if p.scope == "regional"] == ["2014PL16M2OP003", "2014PL16RFOP003"]
+    assert [p.cci for p in lub if p.scope == "regional"] == ["2014PL16M2OP003"]
+    # Development of Eastern Poland covers Lubelskie among other voivodeships: multi-regional, not the region's own
+    assert [p.cci for p in lub if p.scope == "multi-regional"] == ["2014PL16RFOP003"]
     assert {p.scope for p in lub[2:]} == {"national"}
     assert [p.cci for p in funding.programmes_for(resolver.resolve("Northern Netherlands"))] == ["2014NL16RFOP001"]
     scotland = [p.title for p in funding.programmes_for(country="UK")]
@@ -316,3 +318,50 @@ def test_funding_cli_sums_by_thematic_objective_and_states_the_source(env):
     result = CliRunner().invoke(cli, ["funding", "Northern Netherlands", "-f", "json"])
     data = json.loads(result.output)
     assert data["total_eu_amount"] == 104_282_942 and data["about"]["file"].endswith("planned-details.csv")
+
+
+# -- profiles say what the strategy says (issue #19, item 2) ------------------------------------
+# Lubelskie RIS 2030, Attachment No. 1 "Smart specialisations of the Lubelskie Voivodeship - list
+# of detailed issues" (PDF pp. 75-79): I. QUALITY FOOD, II. GREEN ECONOMY, III. HEALTHY SOCIETY,
+# IV. DIGITAL SOCIETY, V. MATERIAL TECHNOLOGIES, INDUSTRIAL AND LOGISTIC PROCESSES.
+LUBELSKIE_AREAS = ["Quality food", "Green economy", "Healthy society", "Digital society",
+                   "Material technologies, industrial and logistic processes"]
+
+
+def test_lubelskie_profile_lists_its_strategys_smart_specialisation_areas_first(profiles, index):
+    sec = profiles["Lubelskie"].section("domains")
+    areas = [st for st in sec.statements if st.text.startswith("Strategy area: ")]
+    assert [st.text.removeprefix("Strategy area: ").rstrip(".") for st in areas] == LUBELSKIE_AREAS
+    assert sec.statements[:len(areas)] == areas
+    for st in areas:
+        c = profiles["Lubelskie"].citation(st.cites[0])
+        assert c.doc_id == "pl-lubelskie-ris-2030" and 75 <= c.page <= 79
+        _check_text_citation(index, c, st.fact)
+
+
+def test_every_example_in_lubelskies_profile_is_from_a_passage_about_lubelskie(profiles, resolver, index):
+    from nlp.regions import about_elsewhere, passage_regions
+
+    p = profiles["Lubelskie"]
+    kept = {x.id for x in region_passages(index, resolver.resolve("Lubelskie"))}
+    cited = [p.citation(ref) for s in p.sections for st in s.statements for ref in st.cites if not ref.startswith("D")]
+    assert len(cited) >= 10
+    for c in cited:
+        passage = index.passages()[c.passage_id]
+        assert c.passage_id in kept and "Lubelskie" in passage_regions(passage.meta, passage.content)
+        assert not about_elsewhere("Lubelskie", c.sentence), c.sentence
+        assert not re.search(r"South Karelia|Tuscany|Business Mill", c.sentence)
+
+
+def test_domain_shares_and_their_examples_come_from_body_text_not_chart_fragments(profiles):
+    from analysis.profiles import is_body_text
+
+    assert not is_body_text("Visitors.", 6) and not is_body_text("24 LDB, Ecological farms 25 Data on", 6)
+    assert is_body_text("The practice of excluding agricultural land from agricultural use is common.", 6)
+    for region in ("Lubelskie", "Northern Netherlands"):
+        p = profiles[region]
+        shares = [st for st in p.section("domains").statements if "% of the region's text" in st.text]
+        assert shares, region
+        for st in shares:
+            for ref in st.cites:
+                assert is_body_text(p.citation(ref).sentence, 6), (region, p.citation(ref).sentence)

@@ -200,3 +200,102 @@ def test_cli_kwic_prints_aligned_lines_with_citations(env):
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     assert lines and all(LUBELSKIE in line and "p. " in line for line in lines)
     assert len({line.index("[") for line in lines}) == 1  # the matches line up
+
+
+# -- grouped by region: the regions each passage is about (issue #19) ---------------------------
+SEED_REGION_NAMES = ["Baden-Württemberg", "Catalonia", "East Sweden", "Lithuania", "Lombardy", "Norte",
+                     "North-West Romania", "South Moravia", "Upper Austria", "Wallonia"]
+
+
+@pytest.fixture(scope="module")
+def by_region(index):
+    return keyword_report(index, by=["region"], examples=0)
+
+
+def _region_passages(index, name):
+    from nlp.regions import passage_region_names
+
+    return {p.id for p in index.passages().values() if name in passage_region_names(p.meta, p.content)}
+
+
+@pytest.mark.slow
+def test_no_two_regions_have_identical_rows_unless_their_passages_are_the_same(index, by_region):
+    rows = {g[0]: tuple(by_region.cell(g, t.id).count for t in by_region.terms) + (by_region.cell(g, by_region.terms[0].id).words,)
+            for g in by_region.groups}
+    assert set(SEED_REGION_NAMES) <= set(rows)
+    names = sorted(rows)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if rows[a] == rows[b]:
+                assert _region_passages(index, a) == _region_passages(index, b), (a, b)
+    seed_rows = {rows[n] for n in SEED_REGION_NAMES}
+    assert len(seed_rows) >= 8  # was 1: the seed report's whole text copied into ten regions
+
+
+@pytest.mark.slow
+def test_a_regions_words_are_those_of_the_passages_about_it(index, by_region):
+    for name in SEED_REGION_NAMES + ["Lubelskie"]:
+        words = sum(len(index.passages()[pid].content.split()) for pid in _region_passages(index, name))
+        assert by_region.cell((name,), "support.cluster").words == words, name
+
+
+@pytest.mark.slow
+def test_one_lithuania_in_the_region_list_with_the_national_strategy_and_the_seed_passages(index, by_region):
+    groups = [g[0] for g in by_region.groups]
+    assert groups.count("Lithuania") == 1 and not [g for g in groups if g.startswith("Lithuania (")]
+    lt = {p.meta["doc_id"] for p in index.passages().values() if p.id in _region_passages(index, "Lithuania")}
+    assert lt == {"lt-ris3-implementation-programme", SEED_ID}
+    assert not [g for g in groups if "(" in g and g != "(none)"]  # "Northern Netherlands (Groningen, ...)" too
+
+
+@pytest.mark.slow
+def test_each_seed_regions_report_count_equals_its_profile_and_compare_counts(asker, built_index, by_region):
+    from analysis.compare import compare
+    from analysis.profiles import ProfileBuilder
+
+    builder = ProfileBuilder(asker.index, built_index[0].corpus)
+    labels = {t.id: t.label for t in default_terms()}
+    for name in SEED_REGION_NAMES:
+        support = {st.text.split(":")[0]: int(re.search(r": (\d+) mention", st.text).group(1))
+                   for st in builder.build(name).section("support").statements if " mention" in st.text}
+        for t in default_terms():
+            assert support.get(labels[t.id], 0) == by_region.cell((name,), t.id).count, (name, t.id)
+    cmp = compare(asker, built_index[0].corpus, "Who coordinates the hub?", ["Lombardy", "Wallonia"])
+    for col in cmp.columns:
+        for t in default_terms():
+            assert col.concepts[t.id][0] == by_region.cell((col.region.name,), t.id).count, (col.region.name, t.id)
+
+
+@pytest.mark.slow
+def test_kwic_lines_name_the_region_their_passage_is_about(index):
+    lines = kwic(index, resolve_terms(["support.dih"]), filters=index.resolve_filters(region="Lombardy"), window=3)
+    assert lines and all("Lombardy" in k.region.split("; ") for k in lines)
+    assert all(len(k.region.split("; ")) < len(SEED_REGION_NAMES) for k in lines)  # not the ten-region field
+
+
+# -- the heatmap labels every term column (issue #19, item 6) -----------------------------------
+def _report_with_terms(terms):
+    from analysis.reports import Report, Row
+
+    groups = [("Lombardy",), ("Wallonia",)]
+    rows = [Row(g, g[0], t.id, t.label, 1, 1.0, 1, 1, 1.0, 100) for g in groups for t in terms]
+    return Report(("region",), list(terms), rows, {}, {"term_totals": {}})
+
+
+def test_the_heatmap_labels_every_term_column():
+    import pandas as pd
+
+    from app.ui.reports import heatmap_chart
+
+    terms = default_terms()
+    assert len(terms) >= 10
+    report = _report_with_terms(terms)
+    frame = pd.DataFrame([{"group": r.group_label, "term": r.label, "term_id": r.term, "count": r.count,
+                           "per_10k_words": r.per_10k_words, "documents": r.documents,
+                           "share_of_documents": r.share_of_documents, "shade": 1.0} for r in report.rows])
+    spec = heatmap_chart(frame, report, "count").to_dict()
+    for layer in spec["layer"]:
+        x = layer["encoding"]["x"]
+        assert x["scale"]["domain"] == [t.label for t in terms]  # every term is on the axis, in order
+        assert x["axis"]["labelOverlap"] is False  # no label is dropped when labels collide
+        assert x["axis"]["labelAngle"] not in (None, 0)
