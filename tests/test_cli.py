@@ -156,7 +156,7 @@ def test_funding_formats_carry_the_same_rows():
     assert "| 2014XX | Test OP | ERDF | 1,234,567 |" in md and md.endswith("amounts planned, EUR.\n")
     assert render_funding(table, [], about, "csv").splitlines()[1].endswith(",3 4")
     data = json.loads(render_funding(table, programmes, about, "json"))
-    assert set(data) == {"about", "programmes", "rows", "total_eu_amount"} and data["total_eu_amount"] == 1234567.0
+    assert set(data) == {"about", "programmes", "rows", "sums", "total_eu_amount"} and data["total_eu_amount"] == 1234567.0
     assert data["programmes"][0]["lines"] == [3] and data["rows"][0]["lines"] == "3 4"
 
 

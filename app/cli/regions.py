@@ -168,8 +168,11 @@ def funding(region, country, cci, fund, to, by, fmt, out) -> None:
     """Planned ESIF 2014-2020 amounts (EUR) from the bundled cohesiondata CSV.
 
     With REGION (as for 'ris3 profile'): the programmes covering it, regional ones first, then
-    national ones (which cover the whole country, not the region's share). Or --country / --cci.
-    Amounts are summed exactly as the CSV gives them; every sum lists the CSV lines it adds up.
+    multi-regional and national ones (which cover the region among others, not the region's
+    share). Or --country / --cci. Amounts are summed exactly as the CSV gives them; every sum
+    lists the CSV lines it adds up; every row says its programme's scope, amounts by thematic
+    objective are by fund too, and the regional and the national/multi-regional sums are given
+    apart, never added up.
     """
     from analysis.funding import FundingData
     from app.render.funding_formats import render_funding
@@ -181,12 +184,12 @@ def funding(region, country, cci, fund, to, by, fmt, out) -> None:
             raise click.UsageError("give a REGION, --country or --cci")
         selection = data.select_programmes(region=_resolve_region(settings, region) if region else None,
                                            cci=cci, country=country)
-        rows = data.rows(selection.ccis, country=selection.country, fund=fund, to=to)
+        rows = data.rows(selection.ccis, country=selection.country, fund=fund, to=to, scopes=selection.scopes)
         table = data.table(rows, by=[b.strip() for b in by.split(",") if b.strip()])
     except (ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from exc
-    write_or_echo(render_funding(table, selection.programmes, data.about, fmt).encode("utf-8"), out,
-                  f"{len(table)} rows")
+    write_or_echo(render_funding(table, selection.programmes, data.about, fmt, country=selection.country is not None)
+                  .encode("utf-8"), out, f"{len(table)} rows")
 
 
 def _resolve_region(settings, name: str):

@@ -145,12 +145,14 @@ def report_html(report: Report) -> str:
             if lines:
                 examples.append({"anchor": f"ex-{i}-{j}", "term": t, "group": report.group_label(g),
                                  "count": counts[i][j], "lines": lines})
-    return TEMPLATES.get_template("keyword_report.html.j2").render(
+    html = TEMPLATES.get_template("keyword_report.html.j2").render(
         report=report, about=_about_lines(report), terms=terms, groups=[report.group_label(g) for g in groups],
         cells=cells, totals=totals, bar_max=bar_max, group_rates=list(zip([report.group_label(g) for g in groups],
                                                                           group_rates)),
         group_max=group_max, pivots=pivots, examples=examples, by=report.by,
     )
+    from .maps import add_region_map  # rates by region on the NUTS map (inline SVG), when grouped by region
+    return add_region_map(report, html)
 
 
 def render_report(report: Report, fmt: str) -> str:

@@ -35,6 +35,8 @@ def render(asker: Asker) -> None:
     st.caption(f"{md(catalogue.dataset.title)}. Hubs named like the query (also by acronym) come first, then hubs "
                "related by text (name, description, sectors, city). Each hub lists where the indexed documents "
                "mention it.")
+    from .region_map import hubs_overview_map  # hubs per country on the NUTS map
+    hubs_overview_map(catalogue)
     _take_preset()
     c1, c2, c3, c4 = st.columns([3, 2, 2, 1.4])
     query = c1.text_input("Search", key="hubs_search",

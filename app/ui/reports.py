@@ -66,6 +66,36 @@ def _take_chart_selection(report_groups: dict[str, tuple], term_ids: dict[str, s
         st.session_state["report_cell_term"] = term_ids[label]
 
 
+HEATMAP_LABEL_ANGLE = -40  # term labels slanted so that every column keeps its label
+HEATMAP_LABEL_LIMIT = 220  # pixels of a term label before it is cut with "…" (the tooltip has it whole)
+
+
+def heatmap_chart(frame, report: Report, measure: str):
+    """The heatmap (groups x terms, each term shaded on its own scale) with every term column
+    labelled: the x domain is every term of the report, in order, and labels never drop out for
+    overlap (Vega-Lite's default hides every other one when they collide)."""
+    import altair as alt
+
+    terms = [t.label for t in report.terms]
+    cell = alt.selection_point(name="cell", fields=["group", "term"], on="click")
+    base = alt.Chart(frame).encode(
+        x=alt.X("term:N", sort=terms, scale=alt.Scale(domain=terms), title=None,
+                axis=alt.Axis(labelAngle=HEATMAP_LABEL_ANGLE, labelOverlap=False, labelLimit=HEATMAP_LABEL_LIMIT,
+                              labelAlign="right", orient="bottom")),
+        y=alt.Y("group:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=320)),
+        tooltip=["group", "term", "count", "per_10k_words", "documents", "share_of_documents"],
+    )
+    heat = base.mark_rect(stroke="white").encode(
+        color=alt.Color("shade:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=None),
+        opacity=alt.condition(cell, alt.value(1.0), alt.value(0.6)),
+    ).add_params(cell)
+    labels = base.mark_text(fontSize=11).encode(
+        text=alt.Text(f"{measure}:Q", format=".2~f"),
+        color=alt.condition(alt.datum.shade > 0.55, alt.value("white"), alt.value("#1d2733")))
+    n_groups = len(report.groups)
+    return (heat + labels).properties(height=28 * n_groups + 40)
+
+
 def render(asker: Asker, filters: Filters) -> None:
     import altair as alt
     import pandas as pd
@@ -107,23 +137,10 @@ def render(asker: Asker, filters: Filters) -> None:
     groups = {report.group_label(g): g for g in report.groups}
     _take_chart_selection(groups, term_ids)
 
-    cell = alt.selection_point(name="cell", fields=["group", "term"], on="click")
-    base = alt.Chart(frame).encode(
-        x=alt.X("term:N", sort=[t.label for t in report.terms], title=None, axis=alt.Axis(labelAngle=-40, labelLimit=220)),
-        y=alt.Y("group:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=320)),
-        tooltip=["group", "term", "count", "per_10k_words", "documents", "share_of_documents"],
-    )
-    heat = base.mark_rect(stroke="white").encode(
-        color=alt.Color("shade:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=None),
-        opacity=alt.condition(cell, alt.value(1.0), alt.value(0.6)),
-    ).add_params(cell)
-    labels = base.mark_text(fontSize=11).encode(
-        text=alt.Text(f"{measure}:Q", format=".2~f"),
-        color=alt.condition(alt.datum.shade > 0.55, alt.value("white"), alt.value("#1d2733")))
     st.subheader("Heatmap: " + MEASURES[measure].lower())
     st.caption("Shading compares groups within a term (darkest = the group that mentions it most). "
                "Click a cell to read its mentions in context below.")
-    st.altair_chart((heat + labels).properties(height=28 * len(groups) + 40), key="report_heatmap",
+    st.altair_chart(heatmap_chart(frame, report, measure), key="report_heatmap",
                     on_select="rerun", selection_mode="cell", width="stretch")
 
     st.subheader("Mentions per term")
@@ -132,6 +149,8 @@ def render(asker: Asker, filters: Filters) -> None:
         x=alt.X("mentions:Q"), y=alt.Y("term:N", sort="-x", title=None), tooltip=["term", "mentions"]),
         width="stretch")
 
+    from .region_map import keyword_report_map  # a term's rate by region on the NUTS map (grouped by region)
+    keyword_report_map(asker, report, measure)
     _downloads(report)
     _cell_concordance(asker, report, groups, filters)
 
