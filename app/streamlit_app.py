@@ -19,6 +19,7 @@ from app.ui import (  # noqa: E402
     funding,
     hubs,
     library,
+    operations,
     profile,
     reader,
     reports,
@@ -53,5 +54,7 @@ elif page == "Hubs":
     hubs.render(asker)
 elif page == "Funding":
     funding.render(asker)
+elif page == "Operations":
+    operations.render(asker)
 else:
     upload.render(asker)

@@ -29,6 +29,7 @@ from nlp.tagging import document_profile, tagging_version
 
 from .discovery import discover, ids_by_path, manifest_for, own_id, path_of
 from .multilingual import backfill_multilingual
+from .operations import sync_operations
 from .pipeline import (
     EMBED_CHUNK,
     TAGGING,
@@ -45,7 +46,7 @@ __all__ = ["EMBED_CHUNK", "FileOutcome", "IngestReport", "ProgressCallback", "di
 
 log = logging.getLogger(__name__)
 
-DATA_EXT = {".json", ".csv", ".tsv", ".xlsx"}
+DATA_EXT = {".json", ".csv", ".tsv", ".xlsx", ".geojson"}
 INCOMPLETE_MARKER = "ingest.incomplete"  # present while an ingest runs; left behind by a killed one
 
 
@@ -94,7 +95,7 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest files and folders into ``index``. ``on_progress(stage, done, total)`` is called
     with stage 'extracting' (pages), 'embedding' (passages), 'sentences', 're-tagging',
-    'multilingual' and 'word vectors' as work proceeds.
+    'multilingual', 'word vectors' and 'operations' (lists of operations read as rows) as work proceeds.
     ``hub_catalogue``: the JRC DIH catalogue JSON, so that passages are linked to its hubs.
     One ingest at a time per index: a second one waits for the first (a lock file in the index
     folder); questions keep being answered meanwhile."""
@@ -164,6 +165,7 @@ def _ingest(run: _Run, paths: list[Path]) -> IngestReport:
     if todo:
         _process(run, todo)
     _backfill(run)
+    _sync_operations(run)
     _rebuild_keyword_index(run)
     (run.index.folder / INCOMPLETE_MARKER).unlink(missing_ok=True)
     run.report.seconds = time.perf_counter() - started
@@ -339,6 +341,12 @@ def _backfill(run: _Run) -> None:
         backfill_multilingual(run.index, progress=run.progress, notify=run.notify)
     with run.report.timed("word_vectors"):  # the vocabulary questions are translated into (index/translation.py)
         backfill_vocabulary(run.index, progress=run.progress, notify=run.notify)
+
+
+def _sync_operations(run: _Run) -> None:
+    """Table rows of new and changed lists of funded operations; rows of removed ones go (index/operations.py)."""
+    with run.report.timed("operations"):
+        sync_operations(run.index, notify=run.notify)
 
 
 def _rebuild_keyword_index(run: _Run) -> None:
