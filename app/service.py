@@ -124,4 +124,22 @@ def add_documents(settings: Settings, files: list[tuple[str, bytes]], meta: dict
 
 def open_asker(settings: Settings) -> Asker:
     """The Asker over the index of ``settings`` (models load on first question or ``warm_up``)."""
-    return Asker(open_index(settings), settings.answer, settings.rerank)
+    return Asker(open_index(settings), settings.answer, settings.rerank, settings.absence)
+
+
+def open_data_answerer(settings: Settings, index):
+    """Answers from the corpus's datasets (funding, hubs, Czech domains) beside the text."""
+    from analysis.data_answers import DataAnswerer
+
+    return DataAnswerer(settings.corpus, index)
+
+
+def add_data_answer(answerer, answer) -> None:
+    """Put the data's answer to ``answer.question`` on the answer (``Answer.data``), if any; a
+    dataset that cannot be read leaves the text answer alone."""
+    try:
+        found = answerer.answer(answer.question)
+    except (FileNotFoundError, KeyError, ValueError):
+        return
+    if found is not None:
+        answer.data = found.to_json()

@@ -11,6 +11,7 @@ down explicitly. Lower layers never read the environment.
 | RIS3_ANSWER_THRESHOLD | minimum sentence score for an answer    | 0.5                         |
 | RIS3_UPLOAD_BATCH_MB | most megabytes one upload may add        | 500                         |
 | RIS3_RERANK         | second-stage re-ranking of the fused passages (0 = off) | 1             |
+| RIS3_ABSTAIN        | say so when the scope never mentions a focus term (0 = off) | 1         |
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.settings import IndexSettings
+from qa.abstain import AbsenceSettings
 from qa.rerank import RerankSettings
 from qa.settings import AnswerSettings
 
@@ -35,6 +37,8 @@ class Settings:
     answer: AnswerSettings = field(default_factory=AnswerSettings)
     rerank: RerankSettings | None = field(default_factory=RerankSettings)
     """The second retrieval stage's depth and weights; None: the fused ranking alone."""
+    absence: AbsenceSettings | None = field(default_factory=AbsenceSettings)
+    """What makes a question's focus terms, whose absence from the scope is said (qa/abstain.py); None: off."""
     upload_batch_mb: float = 500.0
 
     @property
@@ -56,19 +60,20 @@ class Settings:
                 answer=AnswerSettings(
                     top_k=int(env.get("RIS3_TOP_K") or d.answer.top_k),
                     threshold=float(env.get("RIS3_ANSWER_THRESHOLD") or d.answer.threshold)),
-                rerank=d.rerank if _flag(env.get("RIS3_RERANK", "1")) else None,
+                rerank=d.rerank if _flag(env.get("RIS3_RERANK", "1"), "RIS3_RERANK") else None,
+                absence=d.absence if _flag(env.get("RIS3_ABSTAIN", "1"), "RIS3_ABSTAIN") else None,
             )
         except ValueError as exc:
             raise ValueError(f"bad RIS3_* environment setting: {exc}") from exc
 
 
-def _flag(value: str) -> bool:
+def _flag(value: str, name: str) -> bool:
     v = value.strip().lower()
     if v in ("1", "true", "yes", "on", ""):
         return True
     if v in ("0", "false", "no", "off"):
         return False
-    raise ValueError(f"RIS3_RERANK must be 1 or 0, got {value!r}")
+    raise ValueError(f"{name} must be 1 or 0, got {value!r}")
 
 
 def quiet_third_parties() -> None:

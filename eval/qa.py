@@ -90,6 +90,21 @@ def norm(text: str) -> str:
     return " ".join((text or "").lower().split())
 
 
+SPAN_F1 = 0.5  # an answer sentence this close to the gold sentence (token F1) holds the answer
+
+
+def token_f1(a: str, b: str) -> float:
+    """Token F1 of two texts (lower-case word tokens, as SQuAD scores spans)."""
+    from collections import Counter
+
+    ta, tb = Counter(norm(a).split()), Counter(norm(b).split())
+    common = sum((ta & tb).values())
+    if not common:
+        return 0.0
+    p, r = common / sum(ta.values()), common / sum(tb.values())
+    return 2 * p * r / (p + r)
+
+
 def load_gold(path: Path = GOLD) -> list[GoldQuestion]:
     """Read and check the gold file; ValueError names the line of a malformed entry."""
     questions, seen = [], set()
@@ -162,6 +177,7 @@ class QuestionResult:
     answer: str | None = None
     answered: bool | None = None
     answer_has_phrase: bool | None = None
+    answer_holds_gold: bool | None = None  # a gold phrase, or a sentence with token F1 >= SPAN_F1 against the gold span
 
 
 def score(results: Sequence[QuestionResult], ks: Sequence[int]) -> dict:
@@ -173,6 +189,7 @@ def score(results: Sequence[QuestionResult], ks: Sequence[int]) -> dict:
     if answered:
         out["answer_contains_gold_phrase"] = mean([float(r.answer_has_phrase) for r in answered])
         out["answered_rate"] = mean([float(bool(r.answered)) for r in answered])
+        out["answer_holds_gold"] = mean([float(bool(r.answer_holds_gold)) for r in answered])
     return out
 
 
@@ -285,6 +302,8 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
                 r.answer, r.answered = answer.text, answer.answered
                 if q.answerable:
                     r.answer_has_phrase = answer.answered and any(norm(p) in norm(answer.text) for p in q.phrases)
+                    r.answer_holds_gold = bool(r.answer_has_phrase) or (answer.answered and bool(q.span) and max(
+                        (token_f1(s, q.span) for s, _ in answer.sentences), default=0.0) >= SPAN_F1)
             results.append(r)
         scored = [r for r in results if r.id in {q.id for q in answerable}]
         block = score(scored, ks)
@@ -329,12 +348,14 @@ def write(result: dict) -> Path:
 def table(result: dict) -> str:
     """The comparison as a Markdown table (what the README shows)."""
     ks = result["ks"]
-    head = ["mode", *[f"hit@{k}" for k in ks], "MRR", "nDCG@10", "answer has gold phrase", "no-answer accuracy",
-            "p50 ms"]
+    head = ["mode", *[f"hit@{k}" for k in ks], "MRR", "nDCG@10", "answer has gold phrase", "answer holds gold",
+            "answered", "no-answer accuracy", "p50 ms"]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for mode, m in result["modes"].items():
         cells = [mode, *[f"{m[f'hit@{k}']:.3f}" for k in ks], f"{m['mrr']:.3f}", f"{m['ndcg@10']:.3f}",
                  f"{m['answer_contains_gold_phrase']:.3f}" if "answer_contains_gold_phrase" in m else "–",
+                 f"{m['answer_holds_gold']:.3f}" if "answer_holds_gold" in m else "–",
+                 f"{m['answered_rate']:.3f}" if "answered_rate" in m else "–",
                  f"{m['no_answer_accuracy']:.3f}" if "no_answer_accuracy" in m else "–",
                  f"{m['latency_ms_p50']:.0f}" if m.get("latency_ms_p50") is not None else "–"]
         lines.append("| " + " | ".join(cells) + " |")

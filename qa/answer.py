@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 from haystack import Document
 
-from nlp.passages import sentence_spans
+from nlp.passages import sentence_spans, sentence_units
 from nlp.text import WORD, passage_language
 
 from .citations import cite
@@ -139,19 +139,23 @@ class AnswerBuilder:
             text = p.content or ""
             spans = sentence_spans(p)
             english = passage_language(p.meta) == "en"
+            units = sentence_units(p)
             for k, (start, end, page, offset) in enumerate(spans):
+                if units[k] in NOT_ANSWERS:
+                    continue  # a heading, a contents line or a table cell is never an answer sentence
                 s = text[start:end].strip()
                 sentence_index, members = k, ()
                 if s.endswith(":"):
-                    last = _list_after(spans, k, text)
+                    items = _items_after(units, k)
+                    last = items[-1] if items else _list_after(spans, k, text)
                     if last > k:
-                        kept = [j for j in range(k + 1, last + 1) if _BULLET.match(text[spans[j][0]:spans[j][1]])
-                                or len(text[spans[j][0]:spans[j][1]].split()) <= 12]
+                        kept = items or [j for j in range(k + 1, last + 1) if _BULLET.match(text[spans[j][0]:spans[j][1]])
+                                         or len(text[spans[j][0]:spans[j][1]].split()) <= 12]
                         s = s + " " + " ".join(text[spans[j][0]:spans[j][1]].strip() for j in kept)
                         end = spans[last][1]
                         sentence_index, members = -1, (k, *kept)
                 n = len(s.split())
-                key = s.lower()
+                key = " ".join(s.lower().split())  # one text once, however its lines were broken
                 if n < self.settings.min_words or n > self.settings.max_words or key in seen or not _looks_like_prose(s, english):
                     continue
                 seen.add(key)
@@ -166,7 +170,20 @@ def number_citations(chosen: list[_Candidate]) -> list[Citation]:
     return [cite(n, c.passage, (c.start, c.end), c.page, c.page_offset, c.text) for n, c in enumerate(chosen, start=1)]
 
 
-_BROKEN_WORD = _BROKEN_WORD = re.compile(r"[a-z]{2,}- [a-z]{2,}")  # "stakehol- ders": a word cut by a table or diagram cell
+NOT_ANSWERS = ("h", "t", "c")  # unit codes (nlp/structure.py): heading, table of contents, table or diagram cell
+
+
+def _items_after(units: str, k: int, max_items: int = 10) -> list[int]:
+    """The list items (unit code ``l``) right after sentence ``k``, as the structure typed them."""
+    out = []
+    for j in range(k + 1, min(len(units), k + 1 + max_items)):
+        if units[j] != "l":
+            break
+        out.append(j)
+    return out
+
+
+_BROKEN_WORD = re.compile(r"[a-z]{2,}- [a-z]{2,}")  # "stakehol- ders": a word cut by a table or diagram cell
 
 
 def _looks_like_prose(s: str, english: bool = False) -> bool:

@@ -89,14 +89,24 @@ def _plain(text: str) -> str:
 
 def named_regions(question: str, regions: Iterable[str]) -> set[str]:
     """The region names (as the index spells them) that the question names, accent- and
-    case-insensitively, as whole words ("Wurttemberg" names "Baden-Württemberg" only in full)."""
+    case-insensitively, as whole words ("Wurttemberg" names "Baden-Württemberg" only in full).
+    A name with a part in brackets is also named by the part before the brackets and by each
+    name inside them: "Northern Netherlands (Groningen, Fryslân, Drenthe)" by "Northern
+    Netherlands" or "Groningen", "Estonia (national)" by "Estonia"."""
     q = f" {_plain(question)} "
     out = set()
     for r in regions:
-        key = _plain(r)
-        if len(key) >= 4 and f" {key} " in q:
-            out.add(r)
+        head, _, inside = r.partition("(")
+        variants = [r, head] + [v for v in inside.rstrip(")").split(",") if not any(ch.isdigit() for ch in v)]
+        for v in variants:
+            key = _plain(v)
+            if len(key) >= 4 and key not in _NOT_NAMES and f" {key} " in q:
+                out.add(r)
+                break
     return out
+
+
+_NOT_NAMES = {"national", "regions"}  # bracketed coverage notes, not names: "Lithuania (national)", "Czechia (14 regions)"
 
 
 class EvidenceReranker:

@@ -12,8 +12,9 @@ from index.filters import FILTER_FIELDS
 from index.retrieval import Fused, HybridRetriever, QueryTranslations
 from index.store import PassageIndex
 
+from .abstain import Absence, AbsenceSettings, FocusCheck
 from .answer import AnswerBuilder
-from .rerank import EvidenceReranker, RerankSettings
+from .rerank import EvidenceReranker, RerankSettings, named_regions
 from .settings import AnswerSettings
 from .types import Answer
 
@@ -65,12 +66,18 @@ class Asker:
     :param index: the passage index to answer from.
     :param settings: how many passages are returned and how answer sentences are chosen.
     :param rerank: the second stage's depth and weights (``qa.rerank``); None for the fused
-        ranking alone."""
+        ranking alone.
+    :param absence: what makes a question's focus terms (``qa.abstain``); None never abstains
+        for an unmentioned term."""
 
     def __init__(self, index: PassageIndex, settings: AnswerSettings | None = None,
-                 rerank: RerankSettings | None = RerankSettings()):
+                 rerank: RerankSettings | None = RerankSettings(),
+                 absence: AbsenceSettings | None = AbsenceSettings()):
         self.settings = settings or AnswerSettings()
         self.rerank_settings = rerank
+        self.absence_settings = absence
+        self.focus: FocusCheck | None = None
+        self.regions: list[str] = []
         self.index = index
         self.retriever = HybridRetriever(self.index)
         self.reranker: EvidenceReranker | None = None
@@ -91,12 +98,16 @@ class Asker:
 
         encoder = MultilingualEncoder()
         multilingual = encoder.encode
+        self.regions = sorted({r.strip() for d in self.index.documents()
+                               for r in str(d.meta.get("region", "")).split(";") if r.strip()})
         self.reranker = EvidenceReranker(
             self.rerank_settings or RerankSettings(), idf=self.index.keyword_index.idf,
             stored_vectors=self.index.sentence_vectors,
             multilingual=lambda question, ids: window_scores(self.index, encoder, question, ids),
-            regions=sorted({r.strip() for d in self.index.documents()
-                            for r in str(d.meta.get("region", "")).split(";") if r.strip()}))
+            regions=self.regions)
+        if self.absence_settings is not None:
+            self.focus = FocusCheck(self.index, self.absence_settings)
+            self.focus.warm_up()
         self._builder = AnswerBuilder(
             embed=self.retriever.encode,
             settings=self.settings,
@@ -147,7 +158,32 @@ class Asker:
             passages, q_emb, translations = self.search(question, f, top_k=2 * self.retriever.candidates)
             passages = [p for p in passages if keep(p)][:k]
         answer = self._builder.build(question, passages, q_emb, translations.language, translations.as_list())
+        if not answer.missing:
+            absence = self.absence(question, filters or Filters(), f, translations)
+            if absence is not None and (not answer.answered or max(answer.scores, default=0.0) < self.absence_settings.confident):
+                answer = Answer(question, False, [], [], passages, absent=absence.as_dict(),
+                                nearest=answer.nearest or answer.citations[:1])
         answer.question_language = translations.language
         answer.translations = translations.as_list()
         answer.elapsed_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def absence(self, question: str, filters: Filters, resolved: dict | None,
+                translations: QueryTranslations) -> Absence | None:
+        """The question's focus terms that its scope never mentions (``qa.abstain``): the scope
+        is the filters, else the regions the question names, else the corpus."""
+        if self.focus is None:
+            return None
+        named = set(named_regions(question, self.regions))
+        if resolved:
+            title = None
+            if filters.doc_id:
+                record = self.index.document(filters.doc_id)
+                title = (record.meta.get("title") or record.doc_id) if record else None
+            name = title or (f"The {filters.region} documents" if filters.region else "The documents searched")
+            return self.focus.check(question, translations, resolved, named, name)
+        if named:
+            heads = sorted({r.partition("(")[0].strip() for r in named})
+            scope = self.index.resolve_filters(region=",".join(heads))
+            return self.focus.check(question, translations, scope, named, f"The {' and '.join(heads)} documents")
+        return self.focus.check(question, translations, None, named, "The corpus")

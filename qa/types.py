@@ -31,6 +31,7 @@ class Citation:
     page_offset: int  # character offset of the sentence in the page's cleaned text
     language: str = ""
     file: str = ""
+    section: str = ""  # the section path of the sentence ("4 Priorities › 4.1 Energy"), from its headings
 
 
 @dataclass
@@ -47,6 +48,8 @@ class Answer:
     nearest: list[Citation] = field(default_factory=list)  # unanswered: the best sentence below the threshold
     question_language: str = ""  # detected (langdetect); "" when undecidable
     translations: list[dict] = field(default_factory=list)  # what joined the keyword query (index/retrieval.py)
+    absent: dict = field(default_factory=dict)  # focus terms the scope never mentions (qa/abstain.py Absence.as_dict)
+    data: dict = field(default_factory=dict)  # the bundled data's answer beside the text (analysis/data_answers.py)
 
     @property
     def other_languages(self) -> list[str]:
@@ -81,6 +84,8 @@ class Answer:
 
     @property
     def text(self) -> str:
+        if not self.answered and self.absent:
+            return f"{self.absent['message']} The nearest passages are listed below."
         if not self.answered and self.missing:
             return f"The corpus does not mention {', '.join(self.missing)}: it does not seem to answer this question. " \
                    "The nearest passages are listed below."
@@ -95,6 +100,8 @@ class Answer:
             "answer": self.text,
             "answered": self.answered,
             "missing_terms": self.missing,
+            "absent": self.absent or None,
+            "data_answer": self.data or None,
             "question_language": self.question_language,
             "answer_languages": sorted({c.language for c in (self.citations or self.nearest) if c.language}),
             "language_note": self.language_note,

@@ -180,3 +180,19 @@ def test_a_name_the_corpus_never_mentions_abstains_naming_it():
     answer = builder.build(question, [passage("seed", [BEST])], fake_embed([question])[0])
     assert not answer.answered and answer.missing == ["Bratislava"]
     assert answer.text.startswith("The corpus does not mention Bratislava")
+
+
+def test_a_heading_or_contents_line_is_never_an_answer_sentence():
+    heading = "Digital innovation hub supports manufacturing firms in South Moravia"
+    p = passage("ris3", [heading, "Contents digital innovation hub manufacturing South Moravia 12", BEST],
+                units="htb")
+    answer = build(QUESTION, [p])
+    assert answer.sentences and all(heading not in s and "Contents" not in s for s, _ in answer.sentences)
+
+
+def test_list_items_typed_by_the_structure_follow_their_lead_in():
+    lead = "The strategy names three priority domains:"
+    items = ["advanced manufacturing and digital innovation hubs", "health and life sciences", "energy and smart cities"]
+    p = passage("ris3", [FILLER[0], lead, *items], units="bbll" + "l")
+    answer = build("What are the priority domains of the strategy?", [p])
+    assert answer.sentences and answer.sentences[0][0] == " ".join([lead, *items])

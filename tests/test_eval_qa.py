@@ -150,3 +150,12 @@ def test_the_heldout_gold_set_is_split_by_document_and_checks_out():
             assert q.span and q.phrases
     assert all(len(s) == 1 for s in splits.values())  # a document's questions share one split
     assert sum(q.answerable for q in questions) >= 150 and sum(not q.answerable for q in questions) >= 30
+
+
+def test_an_answer_sentence_holds_the_gold_span_by_token_f1():
+    from eval.qa import SPAN_F1, token_f1
+
+    span = "Six RDI Priority Areas have been identified: energy, health, agro-innovation and food."
+    assert token_f1(span, span) == 1.0
+    assert token_f1("Six RDI priority areas have been identified", span) >= SPAN_F1
+    assert token_f1("Tourism grew along the coast", span) == 0.0

@@ -28,6 +28,7 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag,
     and the answer says when it quotes another language and which words it searched there.
     """
     from app import service
+    from app.render.answer_markdown import data_answer_text
     from app.render.answer_text import render_answer
     from qa.service import clean_question
 
@@ -36,7 +37,7 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag,
     settings = load_settings()
     asker = service.open_asker(settings)
     if batch:
-        _ask_batch(asker, batch, top_k)
+        _ask_batch(asker, batch, top_k, service.open_data_answerer(settings, asker.index))
         return
     filters = service.Filters(region, country, doc_type, language, year, doc_id, tag)
     try:
@@ -48,6 +49,7 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag,
         answer = asker.ask(question, filters, top_k)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    service.add_data_answer(service.open_data_answerer(settings, asker.index), answer)
     catalogue = _catalogue_or_none(settings)
     if as_json:
         out = answer.to_json()
@@ -56,6 +58,8 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag,
                 row["hubs"] = [{"id": h.id, "name": h.name} for h in catalogue.hubs_in_passage(p)]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
+        if answer.data:
+            click.echo(data_answer_text(answer.data) + "\n")
         click.echo(render_answer(answer, catalogue))
 
 
@@ -68,7 +72,7 @@ def _catalogue_or_none(settings):
         return None
 
 
-def _ask_batch(asker, batch: Path, top_k: int | None) -> None:
+def _ask_batch(asker, batch: Path, top_k: int | None, data=None) -> None:
     """One JSON line per input line, in order: the answer, or ``{"id", "line", "error"}`` for a
     line that cannot be answered (not JSON, not an object, no question, a bad top_k or filter);
     the rest of the batch goes on. A file that is not UTF-8 text is a one-line error."""
@@ -87,6 +91,10 @@ def _ask_batch(asker, batch: Path, top_k: int | None) -> None:
             answer = asker.ask(item["question"], _batch_filters(item),
                                item["top_k"] if item.get("top_k") is not None else top_k)
             answer.id = item_id
+            if data is not None:
+                from app import service
+
+                service.add_data_answer(data, answer)
             out = answer.to_json()
         except Exception as exc:  # noqa: BLE001 -- one bad line never stops the batch
             out = {"id": item_id, "line": lineno, "error": f"{batch}:{lineno}: {' '.join(str(exc).split())}"}

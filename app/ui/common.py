@@ -2,6 +2,7 @@
 region resolver, hub catalogue and funding data of the region pages."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from analysis.regions import RegionResolver
 
 PAGES = ("Ask", "Read", "Library", "Reports", "Concordance", "Region profile", "Compare", "Hubs", "Funding",
-         "Add documents")
+         "Operations", "Add documents")
 _LABELS = {"region": "Region", "country": "Country", "doc_type": "Document type", "language": "Language",
            "year": "Year", "doc_id": "Document", "tag": "Mentions (tag)"}
 FILTER_LABELS = {key: _LABELS.get(key, key) for key in (*FILTER_FIELDS, "tag")}  # the sidebar's filters, in order
@@ -34,6 +35,14 @@ def get_settings() -> Settings:
 def get_asker(settings: Settings) -> Asker:
     """One Asker (models and index loaded once) per settings, shared by all sessions."""
     return open_asker(settings)
+
+
+@st.cache_resource(show_spinner=False)
+def get_data_answerer(_asker: Asker, corpus: str):
+    """Answers from the bundled datasets (funding, hubs, Czech domains), loaded once."""
+    from app.service import open_data_answerer
+
+    return open_data_answerer(replace(get_settings(), corpus=Path(corpus)), _asker.index)
 
 
 def ensure_index(asker: Asker) -> None:

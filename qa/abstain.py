@@ -1,0 +1,168 @@
+"""Honest abstention: a question whose focus terms the searched scope never mentions is not
+answered from it, and the answer says which term, which scope, and which other documents do
+mention it ("The Northern Netherlands documents do not mention hydrogen; 3 other documents do").
+
+- Focus terms: the question's nouns, proper nouns and adjectives (spaCy's English tagger), not
+  stop words, not region names (a region named is the scope), and rare in the corpus (BM25 idf
+  at least ``AbsenceSettings.min_idf``): a generic noun ("partners", "strategy") that a small
+  scope happens to lack says nothing, a rare one ("hydrogen", "blockchain") does.
+- A term is mentioned when any of its forms is: its stem in every indexed language, the folded
+  word, and the question's translations of it (glossary and vocabulary, ``QueryTranslations``),
+  so "hydrogen" is found as "Wasserstoff" in a German list.
+- Scope: the question's filters, else the region(s) the question names (their passages:
+  ``index.filters``), else the whole corpus.
+
+The settings were chosen on the dev half of the held-out gold questions (``ris3 eval qa``,
+docs/evaluation.md)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from index.keyword import FilterMasks
+from index.retrieval import QueryTranslations
+from index.store import PassageIndex
+
+FOCUS_POS = ("NOUN", "PROPN", "ADJ")
+
+
+@dataclass(frozen=True)
+class AbsenceSettings:
+    """:param min_idf: a focus term is at least this rare in the corpus (BM25 idf; 0 = any term).
+    :param min_letters: shorter words are never focus terms.
+    :param confident: an answer whose best sentence scores at least this (``AnswerBuilder``'s
+        score) stands although a focus term is unmentioned: a paraphrase ("shrinkage" for
+        "decline") is answered, a question about what the scope never discusses is not.
+    :param listed: how many other documents that mention the term are named."""
+
+    min_idf: float = 0.0
+    min_letters: int = 4
+    confident: float = 0.525
+    listed: int = 5
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Absence:
+    """What the scope searched does not mention: the terms as typed, the scope's name, and the
+    other documents that mention them: (doc_id, title, passages mentioning)."""
+
+    terms: list[str]
+    scope: str
+    elsewhere: list[tuple[str, str, int]] = field(default_factory=list)  # the first few
+    others: int = 0  # how many other documents mention them in all
+
+    @property
+    def message(self) -> str:
+        terms = " or ".join(self.terms)
+        verb = "does" if not self.scope.endswith("documents") else "do"
+        text = f"{self.scope} {verb} not mention {terms}"
+        if self.elsewhere:
+            n = max(self.others, len(self.elsewhere))
+            names = "; ".join(f"{title} ({k} passage{'s' if k != 1 else ''})" for _, title, k in self.elsewhere)
+            more = f"; and {n - len(self.elsewhere)} more" if n > len(self.elsewhere) else ""
+            text += f"; {n} other document{'s' if n != 1 else ''} {'do' if n != 1 else 'does'}: {names}{more}"
+        return text + "."
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"terms": self.terms, "scope": self.scope, "message": self.message, "other_documents": self.others,
+                "elsewhere": [{"doc_id": d, "title": t, "passages": k} for d, t, k in self.elsewhere]}
+
+
+class FocusCheck:
+    """:param index: the passage index (its keyword index says which passages hold a word).
+    :param settings: what counts as a focus term, how many other documents are named."""
+
+    def __init__(self, index: PassageIndex, settings: AbsenceSettings | None = None):
+        self.index = index
+        self.settings = settings or AbsenceSettings()
+        self._tagger = None
+        self._masks: FilterMasks | None = None
+
+    def warm_up(self) -> None:
+        if self._tagger is None:
+            import spacy
+
+            from nlp.entities import MODEL
+
+            self._tagger = spacy.load(MODEL, exclude=["parser", "ner", "lemmatizer", "senter"])
+
+    def focus_terms(self, question: str, regions: set[str] = frozenset()) -> list[str]:
+        """The question's rare nouns, proper nouns and adjectives, as typed (English questions)."""
+        from nlp.text import fold, question_stopwords
+
+        self.warm_up()
+        stop = question_stopwords()
+        region_words = {fold(w.lower()) for r in regions for w in r.replace("-", " ").split()}
+        idf = self.index.keyword_index.idf
+        out = []
+        for tok in self._tagger(question):
+            w = tok.text
+            if (tok.pos_ not in FOCUS_POS or not w.replace("-", "").isalpha() or len(w) < self.settings.min_letters
+                    or w.lower() in stop or fold(w.lower()) in region_words):
+                continue
+            if self.settings.min_idf and 0 < idf(w.lower()) < self.settings.min_idf:
+                continue  # a common word of the corpus
+            out.append(w)
+        return list(dict.fromkeys(out))
+
+    def check(self, question: str, translations: QueryTranslations, filters: dict | None = None,
+              regions: set[str] = frozenset(), scope_name: str = "") -> Absence | None:
+        """The focus terms that no passage of the scope mentions, or None when it mentions them
+        all (or the question is not in English: the tagger is English)."""
+        if translations.language not in ("en", ""):
+            return None
+        terms = self.focus_terms(question, regions)
+        if not terms:
+            return None
+        kw = self.index.keyword_index
+        if not kw.ids:
+            return None
+        scope = self._scope(filters)
+        if scope is not None and not scope.any():
+            return None  # nothing to search: the filters' own message says so
+        absent, holding = [], np.zeros(len(kw.ids), dtype=bool)
+        for term in terms:
+            rows = kw.scores([self._group(term, translations)]) > 0
+            if not (rows if scope is None else rows & scope).any():
+                absent.append(term)
+                holding |= rows
+        if not absent:
+            return None
+        listed, others = self._documents(holding)
+        return Absence(absent, scope_name or ("The documents searched" if scope is not None else "The corpus"),
+                       listed, others)
+
+    def _group(self, term: str, translations: QueryTranslations):
+        kw = self.index.keyword_index
+        forms = set(kw.word_group(term))
+        low = term.lower()
+        for source, lang, words in translations.glossary + translations.vocabulary:
+            if low in source.lower().split():
+                forms |= set(kw.form_group((w, lang) for w in words))
+        return tuple(sorted(forms))
+
+    def _scope(self, filters: dict | None) -> np.ndarray | None:
+        if not filters:
+            return None
+        kw = self.index.keyword_index
+        if self._masks is None or self._masks.ids is not kw.ids:
+            self._masks = FilterMasks(kw.ids, self.index.passages())
+        return self._masks.mask(filters)
+
+    def _documents(self, rows: np.ndarray) -> tuple[list[tuple[str, str, int]], int]:
+        """The first documents of the passages in ``rows`` (most passages first), and how many
+        documents they are."""
+        passages = self.index.passages()
+        ids = self.index.keyword_index.ids
+        counts: dict[str, int] = {}
+        for r in np.flatnonzero(rows):
+            doc = passages[ids[int(r)]].meta.get("doc_id", "")
+            counts[doc] = counts.get(doc, 0) + 1
+        titles = {d.doc_id: d.meta.get("title") or d.doc_id for d in self.index.documents()}
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [(d, titles.get(d, d), k) for d, k in ranked[: self.settings.listed]], len(ranked)

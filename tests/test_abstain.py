@@ -1,0 +1,61 @@
+"""Honest abstention (qa/abstain.py): a question whose focus term its scope never mentions says
+which term and which scope, and names the other documents that do mention it."""
+import pytest
+
+from app.settings import Settings
+from qa.abstain import Absence
+from qa.rerank import named_regions
+
+REGIONS = ["Northern Netherlands (Groningen, Fryslân, Drenthe)", "Estonia (national)", "Czechia (14 regions)",
+           "Lithuania", "Lithuania (national)", "South Ostrobothnia (Etelä-Pohjanmaa)", "Baden-Württemberg"]
+
+
+def test_the_message_names_the_term_the_scope_and_the_other_documents():
+    a = Absence(["hydrogen"], "The Northern Netherlands documents",
+                [("de-brandenburg-ops", "Brandenburg list of operations", 2)], others=1)
+    assert a.message == ("The Northern Netherlands documents do not mention hydrogen; 1 other document does: "
+                         "Brandenburg list of operations (2 passages).")
+    assert Absence(["graphene"], "The corpus").message == "The corpus does not mention graphene."
+    many = Absence(["x"], "Lubelskie strategy", [("a", "A", 3), ("b", "B", 1)], others=5)
+    assert many.message.endswith("5 other documents do: A (3 passages); B (1 passage); and 3 more.")
+
+
+def test_a_region_is_named_by_its_short_name_or_a_name_in_its_brackets():
+    assert named_regions("What does the Northern Netherlands strategy say about hydrogen?", REGIONS) == {REGIONS[0]}
+    assert named_regions("Which part of Groningen is shrinking?", REGIONS) == {REGIONS[0]}
+    assert named_regions("Estonia R&D spending", REGIONS) == {"Estonia (national)"}
+    assert named_regions("living labs Etela-Pohjanmaa", REGIONS) == {REGIONS[5]}
+    assert named_regions("the national strategies of all 14 regions", REGIONS) == set()  # coverage notes are no names
+    assert named_regions("Wurttemberg", REGIONS) == set()  # a part of a hyphenated name is not the name
+
+
+def test_the_environment_turns_abstention_off():
+    assert Settings.from_env({}).absence is not None
+    assert Settings.from_env({"RIS3_ABSTAIN": "0"}).absence is None
+    with pytest.raises(ValueError, match="RIS3_ABSTAIN"):
+        Settings.from_env({"RIS3_ABSTAIN": "perhaps"})
+
+
+@pytest.mark.slow
+def test_a_term_the_named_regions_documents_never_mention_is_said_and_not_answered(asker):
+    answer = asker.ask("What does the Northern Netherlands strategy say about hydrogen?")
+    assert not answer.answered and answer.absent["terms"] == ["hydrogen"]
+    assert answer.text.startswith("The Northern Netherlands documents do not mention hydrogen")
+    assert answer.passages  # the nearest passages are still given
+    assert answer.to_json()["absent"]["scope"] == "The Northern Netherlands documents"
+
+
+@pytest.mark.slow
+def test_a_filtered_scope_is_named_by_its_document(asker):
+    from qa.service import Filters
+
+    answer = asker.ask("What does the strategy say about hydrogen?", Filters(doc_id="nl-northern-netherlands-ris3"))
+    assert not answer.answered and answer.absent["terms"] == ["hydrogen"]
+    title = asker.index.document("nl-northern-netherlands-ris3").meta["title"]
+    assert answer.text.startswith(f"{title} does not mention hydrogen")
+
+
+@pytest.mark.slow
+def test_a_paraphrased_question_whose_words_the_scope_holds_is_still_answered(asker):
+    answer = asker.ask("What did the South Moravian partners learn from testing services with companies?")
+    assert answer.answered and not answer.absent
