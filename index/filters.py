@@ -48,20 +48,16 @@ def _doc_filter(docs: list[_Record], active: dict[str, str]) -> dict[str, Any] |
 
 
 def _region_filter(docs: list[_Record], wanted: list[str]) -> dict[str, Any] | None:
-    """Documents of one region whole; documents of several, their passages about a wanted one."""
+    """The documents' passages about a wanted region: those flagged ``region__<slug>`` at tagging
+    (``nlp.regions``). A one-region document's passages all are, except those about places
+    elsewhere (the OECD review's boxes on Tuscany in the Lubelskie review); a document of several
+    regions, its passages about the wanted one."""
     from nlp.regions import document_regions, region_flag
 
-    single = [d for d in docs if len(document_regions(d.meta.get("region"))) <= 1]
-    shared = [d for d in docs if len(document_regions(d.meta.get("region"))) > 1]
-    if not shared:
-        return _doc_ids(single)
-    names = dict.fromkeys(r for d in shared for r in document_regions(d.meta.get("region"))
+    names = dict.fromkeys(r for d in docs for r in document_regions(d.meta.get("region"))
                           if any(w in r.lower() for w in wanted))
     flags = _any([{"field": f"meta.{region_flag(n)}", "operator": "==", "value": True} for n in names])
-    parts = [_doc_ids(single)] if single else []
-    if flags:  # always: a shared document is kept only when one of its regions matched
-        parts.append(_all([_doc_ids(shared), flags]))
-    return _any(parts)
+    return _all([_doc_ids(docs), flags]) if flags else _doc_ids(docs)
 
 
 def _wanted(value: str) -> list[str]:

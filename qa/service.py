@@ -163,6 +163,8 @@ class Asker:
             if absence is not None and (not answer.answered or max(answer.scores, default=0.0) < self.absence_settings.confident):
                 answer = Answer(question, False, [], [], passages, absent=absence.as_dict(),
                                 nearest=answer.nearest or answer.citations[:1])
+            elif absence is not None:  # a confident answer stands, with the notice before it
+                answer.absent = absence.as_dict()
         answer.question_language = translations.language
         answer.translations = translations.as_list()
         answer.elapsed_ms = (time.perf_counter() - started) * 1000

@@ -91,7 +91,10 @@ class Answer:
                    "The nearest passages are listed below."
         if not self.answered:
             return NO_ANSWER
-        return " ".join(f"{s} [{n}]" for s, n in self.sentences)
+        said = " ".join(f"{s} [{n}]" for s, n in self.sentences)
+        if self.absent:  # answered all the same: the closest sentences the scope has
+            return f"{self.absent['message']} The closest sentences it has: {said}"
+        return said
 
     def to_json(self) -> dict:
         return {

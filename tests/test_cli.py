@@ -181,4 +181,7 @@ def test_funding_for_a_region_lists_its_programmes(env):
     assert result.exit_code == 0, result.output
     head = result.output.split("\n\n", 1)[0].splitlines()
     assert head[0] == "Programmes:" and head[1].startswith("  2014PL16M2OP003  Lubelskie Voivodeship")
-    assert "| cci | programme | eu_amount |" in result.output and "Total EU amount: EUR " in result.output
+    assert "| scope | cci | programme | eu_amount |" in result.output
+    # the region's own programmes and the national/multi-regional ones are summed apart, never together
+    assert "Regional programmes (their area is the region, or lies inside it): EU amount EUR 2,230,958,174" in result.output
+    assert "Total EU amount" not in result.output

@@ -303,3 +303,14 @@ def test_region_keeps_agrees_with_the_stored_field_for_every_seed_passage(built_
         assert SEED_ID in region.shared_doc_ids, name
         for p in seed:
             assert region.keeps(p) == (name in p.meta["regions"].split("; ")), (name, p.id)
+
+
+def test_a_one_region_documents_passage_about_places_elsewhere_is_left_out_by_the_region_filter():
+    from nlp.regions import about_elsewhere
+
+    text = ("In Tuscany the regional incubators of Florence, Pisa and Siena, and in South Karelia those of "
+            "Lappeenranta, show how one-stop shops work.")
+    assert about_elsewhere("Lubelskie", text)
+    boxed = _passage(DOCS[2], text)
+    f = resolve_filters(DOCS, region="lubelskie")
+    assert document_matches_filter(f, PASSAGES[5]) and not document_matches_filter(f, boxed)

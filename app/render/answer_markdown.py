@@ -43,6 +43,8 @@ def answer_markdown(answer: Answer) -> str:
     if answer.data:
         out += [data_answer_text(answer.data), ""]
     if answer.answered:
+        if answer.absent:
+            out += [f"*{answer.absent['message']} The closest sentences it has:*", ""]
         prose: list[str] = []
         for c in answer.citations:
             lead, items = unit_lines(cited_text(answer, c))

@@ -90,6 +90,8 @@ def _show_turn(i: int, question: str, answer: Answer | str, catalogue: HubCatalo
         if answer.data:
             _show_data(answer.data)
         if answer.answered:  # prose as prose, a list as a list; the app's citation markers after each unit
+            if answer.absent:
+                st.warning(md(answer.absent["message"]) + " The closest sentences it has:")
             _show_units(answer)
         else:
             st.info(md(answer.text))
