@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ingest.operations import DOC_TYPE, ExtractionResult, OperationExtractor
+from ingest.operations import DOC_TYPE, ExtractionResult, OperationExtractor, OperationRow
 
 from .store import PassageIndex
 
@@ -46,13 +46,10 @@ CREATE INDEX IF NOT EXISTS operations_doc ON operations(doc_id);
 
 
 @dataclass
-class StoredOperation:
+class StoredOperation(OperationRow):
+    """An extracted row as stored: the row and the document it is from."""
+
     doc_id: str
-    page: int
-    row: int
-    columns: list[str]
-    cells: list[str]
-    fields: dict[str, Any]
 
 
 @dataclass
@@ -116,7 +113,8 @@ class OperationStore:
             sql += f" WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
             args = tuple(doc_ids)
         found = self._db.execute(sql + " ORDER BY doc_id, page, row", args).fetchall()
-        return [StoredOperation(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), json.loads(r[5])) for r in found]
+        return [StoredOperation(page=r[1], row=r[2], columns=json.loads(r[3]), cells=json.loads(r[4]),
+                                fields=json.loads(r[5]), doc_id=r[0]) for r in found]
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM operations").fetchone()[0]
