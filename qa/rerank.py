@@ -38,7 +38,7 @@ from nlp.passages import sentence_spans
 from nlp.regions import passage_regions
 from nlp.text import fold, passage_language
 
-from .terms import content_terms, matched_terms, stems_of, terms_found, translated_terms, weight_of
+from .terms import TermMatcher, content_terms, stems_of, translated_terms, weight_of
 
 FEATURES = ("fused", "keyword", "dense", "multilingual", "sentence", "coverage", "proximity", "heading", "region")
 _RETRIEVERS = ("keyword", "dense", "multilingual")
@@ -150,20 +150,20 @@ class EvidenceReranker:
         q = np.asarray(query_embedding, dtype=np.float32) if query_embedding is not None else None
         cross = [i for i, p in enumerate(passages) if language and passage_language(p.meta) not in ("", language)]
         cross_set = set(cross)
-        alternatives: dict[str, dict[str, set[str]]] = {}
+        matchers: dict[str, TermMatcher] = {}  # by passage language ("" for the question's own)
         for i, p in enumerate(passages):
             text = p.content or ""
             spans = sentence_spans(p)
-            alt = None
-            if i in cross_set:
-                lang = passage_language(p.meta)
-                alt = alternatives.setdefault(lang, translated_terms(translations, lang))
+            lang = passage_language(p.meta) if i in cross_set else ""
+            if lang not in matchers:
+                matchers[lang] = TermMatcher(q_terms, translated_terms(translations, lang) if lang else None)
+            matcher = matchers[lang]
             if q_terms:
-                found = [matched_terms(q_terms, stems_of(x), alt) for x in _sentences(spans, text)]
+                found = [matcher.matched(stems_of(x)) for x in _sentences(spans, text)]
                 out[i, col["coverage"]] = weight_of(q_terms, set().union(*found))
                 out[i, col["proximity"]] = max((weight_of(q_terms, set().union(*found[max(0, k - 1): k + 2]))
                                                 for k in range(len(found))), default=0.0)
-                out[i, col["heading"]] = terms_found(q_terms, stems_of(text.strip().split("\n", 1)[0][:200]), alt)
+                out[i, col["heading"]] = matcher.weight(stems_of(text.strip().split("\n", 1)[0][:200]))
             vecs = stored.get(p.id)
             if q is not None and vecs is not None and len(vecs) and i not in cross_set:
                 out[i, col["sentence"]] = float(np.max(vecs @ q))

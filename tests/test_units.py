@@ -272,3 +272,41 @@ def test_an_overlong_question_is_refused_with_its_length():
 def test_control_characters_and_runs_of_space_become_single_spaces():
     assert clean_question("  What is\x00 the\x1b RIS3CAT\u200b strategy?\n") == "What is the RIS3CAT strategy?"
     assert clean_question("Welche   Rolle\tspielen Reallabore?") == "Welche Rolle spielen Reallabore?"
+
+
+def test_a_question_runs_torch_on_one_thread_and_gives_the_threads_back_when_the_last_one_ends():
+    import threading
+
+    import torch
+
+    from index.threads import query_threads
+
+    before = torch.get_num_threads()
+    seen = []
+    with query_threads():
+        seen.append(torch.get_num_threads())
+        worker = threading.Thread(target=lambda: seen.append(_inside_query_threads()))
+        worker.start()
+        worker.join()
+        seen.append(torch.get_num_threads())  # the other question ending did not restore it
+    assert seen == [1, 1, 1]
+    assert torch.get_num_threads() == before
+
+
+def _inside_query_threads() -> int:
+    import torch
+
+    from index.threads import query_threads
+
+    with query_threads():
+        return torch.get_num_threads()
+
+
+def test_terms_match_by_stem_by_a_shared_six_letter_prefix_or_by_a_translation():
+    from qa.terms import TermMatcher, stems_of
+
+    m = TermMatcher({"moravian": 1.0, "hub": 1.0, "flight": 2.0}, {"flight": {"flugschul"}})
+    assert m.matched(stems_of("The hubs of South Moravia")) == {"moravian", "hub"}
+    assert m.matched(stems_of("hubris in Moravská")) == set()  # short terms need the exact stem
+    assert m.matched(stems_of("Errichtung einer Flugschule")) == {"flight"}
+    assert m.weight(stems_of("Errichtung einer Flugschule")) == pytest.approx(0.5)
