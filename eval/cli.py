@@ -128,6 +128,40 @@ def eval_rerank(gold: Path | None, as_json: bool) -> None:
     click.echo(f"written to {out}")
 
 
+@eval_group.command("answers")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gold questions with dev/test splits (default: eval/gold/qa-heldout.jsonl).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+def eval_answers(gold: Path | None, as_json: bool) -> None:
+    """Choose the answer settings and the abstention's confidence on the dev half; report them on
+    the test half.
+
+    Every question (with and without an answer) is searched once as 'ris3 ask' does; a
+    coordinate search over a grid per setting maximises the mean of 'answer holds gold' and
+    no-answer accuracy on dev. Prints both halves with the current and the chosen settings (put
+    the chosen ones into qa/settings.py AnswerSettings and qa/abstain.py AbsenceSettings by hand).
+    Written to eval/results/answers-<date>.json."""
+    from app.cli.common import load_settings
+
+    from .answers import HELDOUT, run, write
+
+    try:
+        result = run(load_settings(), gold or HELDOUT, progress=not as_json)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out = write(result)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"chosen on dev: {json.dumps(result['chosen'])}")
+    for half in ("dev", "test"):
+        for name, m in result[half].items():
+            click.echo(f"{half:5} {name:8} holds gold {m['answer_holds_gold']:.3f}  answered {m['answered']:.3f}  "
+                       f"no-answer accuracy {m['no_answer_accuracy'] or 0:.3f}  "
+                       f"({m['answerable']} + {m['no_answer']} q)")
+    click.echo(f"written to {out}")
+
+
 @click.command()
 @click.option("--skip-scale", is_flag=True, help="Leave out the synthetic 50k-passage index.")
 def bench(skip_scale: bool) -> None:

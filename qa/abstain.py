@@ -13,8 +13,8 @@ mention it ("The Northern Netherlands documents do not mention hydrogen; 3 other
   ``index.filters``), else the whole corpus, where only names count (capitalised terms: a
   paraphrase's common word, "workshop" for "focus group", may be in no document at all).
 
-The settings were chosen on the dev half of the held-out gold questions (``ris3 eval qa``,
-docs/evaluation.md)."""
+The settings were chosen on the dev half of the held-out gold questions (``confident`` with the
+answer settings by ``ris3 eval answers``; docs/evaluation.md)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -26,6 +26,8 @@ from index.keyword import FilterMasks
 from index.retrieval import QueryTranslations
 from index.store import PassageIndex
 
+from .types import Answer
+
 FOCUS_POS = ("NOUN", "PROPN", "ADJ")
 
 
@@ -36,12 +38,15 @@ class AbsenceSettings:
     :param confident: an answer whose best sentence scores at least this (``AnswerBuilder``'s
         score) stands although a focus term is unmentioned: a paraphrase ("shrinkage" for
         "decline") is answered, a question about what the scope never discusses is not.
-    :param listed: how many other documents that mention the term are named."""
+    :param listed: how many other documents that mention the term are named.
+    :param corpus_words: at the corpus scope, common words count as focus terms too, not only
+        capitalised names."""
 
     min_idf: float = 0.0
     min_letters: int = 4
-    confident: float = 0.525
+    confident: float = 0.7
     listed: int = 5
+    corpus_words: bool = True
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -72,6 +77,19 @@ class Absence:
     def as_dict(self) -> dict[str, Any]:
         return {"terms": self.terms, "scope": self.scope, "message": self.message, "other_documents": self.others,
                 "elsewhere": [{"doc_id": d, "title": t, "passages": k} for d, t, k in self.elsewhere]}
+
+
+def settle(answer: Answer, absence: "Absence | None", confident: float) -> Answer:
+    """The answer once the scope's absences are known: it abstains when a focus term is
+    unmentioned and its best sentence scores below ``confident``; a confident answer stands,
+    with the notice before it. An answer that abstained for an unknown name is left as it is."""
+    if answer.missing or absence is None:
+        return answer
+    if not answer.answered or max(answer.scores, default=0.0) < confident:
+        return Answer(answer.question, False, [], [], answer.passages, absent=absence.as_dict(),
+                      nearest=answer.nearest or answer.citations[:1])
+    answer.absent = absence.as_dict()
+    return answer
 
 
 class FocusCheck:
@@ -126,7 +144,7 @@ class FocusCheck:
         scope = self._scope(filters)
         if scope is not None and not scope.any():
             return None  # nothing to search: the filters' own message says so
-        if scope is None:  # the whole corpus: only names (a paraphrase's common word may be nowhere)
+        if scope is None and not self.settings.corpus_words:  # names only (a paraphrase's common word may be nowhere)
             terms = [t for t in terms if t[:1].isupper()]
             if not terms:
                 return None

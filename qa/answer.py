@@ -94,6 +94,8 @@ class AnswerBuilder:
         context = np.array([term_overlap(q_terms, c.window, alt) for c, alt in zip(candidates, alternatives)])
         rank_bonus = np.array([s.rank_bonus / (1 + c.passage_rank) for c in candidates])
         scores = s.similarity_weight * cosine + s.overlap_weight * overlap + s.context_weight * context + rank_bonus
+        if s.passage_weight:
+            scores = scores + s.passage_weight * _relative_scores(passages, candidates)
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         if best < s.threshold:
@@ -165,6 +167,14 @@ class AnswerBuilder:
         return out
 
 
+def _relative_scores(passages: list[Document], candidates: list[_Candidate]) -> np.ndarray:
+    """Each candidate's passage score over the best passage's (0 when scores are missing)."""
+    top = max((float(p.score or 0.0) for p in passages), default=0.0)
+    if top <= 0:
+        return np.zeros(len(candidates), dtype=np.float32)
+    return np.array([max(float(c.passage.score or 0.0), 0.0) / top for c in candidates], dtype=np.float32)
+
+
 def number_citations(chosen: list[_Candidate]) -> list[Citation]:
     """One numbered citation per answer sentence, in answer order."""
     return [cite(n, c.passage, (c.start, c.end), c.page, c.page_offset, c.text) for n, c in enumerate(chosen, start=1)]
@@ -190,7 +200,7 @@ def _looks_like_prose(s: str, english: bool = False) -> bool:
     """Not a table of contents, a number table or text read across diagram cells. In English
     text, words cut by diagram cells ("stakehol- ders", "clu- sters", "econoimplementing") count
     against a sentence: three such fragments and it is not a sentence anyone wrote."""
-    letters = sum(ch.isalpha() for ch in s)
+    letters = sum(map(str.isalpha, s))
     if letters < 0.5 * len(s) or "...." in s or ". . . ." in s:
         return False
     broken = len(_BROKEN_WORD.findall(s))

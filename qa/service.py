@@ -12,7 +12,7 @@ from index.filters import FILTER_FIELDS
 from index.retrieval import Fused, HybridRetriever, QueryTranslations
 from index.store import PassageIndex
 
-from .abstain import Absence, AbsenceSettings, FocusCheck
+from .abstain import Absence, AbsenceSettings, FocusCheck, settle
 from .answer import AnswerBuilder
 from .rerank import EvidenceReranker, RerankSettings, named_regions
 from .settings import AnswerSettings
@@ -97,7 +97,6 @@ class Asker:
         from index.multilingual import MultilingualEncoder, window_scores
 
         encoder = MultilingualEncoder()
-        multilingual = encoder.encode
         self.regions = sorted({r.strip() for d in self.index.documents()
                                for r in str(d.meta.get("region", "")).split(";") if r.strip()})
         self.reranker = EvidenceReranker(
@@ -108,14 +107,16 @@ class Asker:
         if self.absence_settings is not None:
             self.focus = FocusCheck(self.index, self.absence_settings)
             self.focus.warm_up()
-        self._builder = AnswerBuilder(
-            embed=self.retriever.encode,
-            settings=self.settings,
-            idf=self.index.keyword_index.idf,
-            stored_vectors=self.index.sentence_vectors,
-            multilingual=multilingual,
-        )
+        self._builder = self.answer_builder(self.settings)
         self._builder.warm_up()
+
+    def answer_builder(self, settings: AnswerSettings) -> AnswerBuilder:
+        """An answer builder on this index's models and vectors with other ``settings`` (the
+        evaluation compares settings on the same searched passages)."""
+        from index.multilingual import MultilingualEncoder
+
+        return AnswerBuilder(embed=self.retriever.encode, settings=settings, idf=self.index.keyword_index.idf,
+                             stored_vectors=self.index.sentence_vectors, multilingual=MultilingualEncoder().encode)
 
     def fused(self, question: str, filters: dict | None = None, top_k: int = 8,
               translations: QueryTranslations | None = None) -> tuple[Fused, QueryTranslations]:
@@ -158,13 +159,9 @@ class Asker:
             passages, q_emb, translations = self.search(question, f, top_k=2 * self.retriever.candidates)
             passages = [p for p in passages if keep(p)][:k]
         answer = self._builder.build(question, passages, q_emb, translations.language, translations.as_list())
-        if not answer.missing:
-            absence = self.absence(question, filters or Filters(), f, translations)
-            if absence is not None and (not answer.answered or max(answer.scores, default=0.0) < self.absence_settings.confident):
-                answer = Answer(question, False, [], [], passages, absent=absence.as_dict(),
-                                nearest=answer.nearest or answer.citations[:1])
-            elif absence is not None:  # a confident answer stands, with the notice before it
-                answer.absent = absence.as_dict()
+        if not answer.missing and self.absence_settings is not None:
+            answer = settle(answer, self.absence(question, filters or Filters(), f, translations),
+                            self.absence_settings.confident)
         answer.question_language = translations.language
         answer.translations = translations.as_list()
         answer.elapsed_ms = (time.perf_counter() - started) * 1000

@@ -3,8 +3,9 @@ which term and which scope, and names the other documents that do mention it."""
 import pytest
 
 from app.settings import Settings
-from qa.abstain import Absence
+from qa.abstain import Absence, settle
 from qa.rerank import named_regions
+from qa.types import Answer, Citation
 
 REGIONS = ["Northern Netherlands (Groningen, Fryslân, Drenthe)", "Estonia (national)", "Czechia (14 regions)",
            "Lithuania", "Lithuania (national)", "South Ostrobothnia (Etelä-Pohjanmaa)", "Baden-Württemberg"]
@@ -18,6 +19,24 @@ def test_the_message_names_the_term_the_scope_and_the_other_documents():
     assert Absence(["graphene"], "The corpus").message == "The corpus does not mention graphene."
     many = Absence(["x"], "Lubelskie strategy", [("a", "A", 3), ("b", "B", 1)], others=5)
     assert many.message.endswith("5 other documents do: A (3 passages); B (1 passage); and 3 more.")
+
+
+def _answer(score: float, missing=()) -> Answer:
+    c = Citation(n=1, doc_id="d", title="D", region="", country="", doc_type="ris3", page=3,
+                 sentence="Hydrogen valleys are planned.", passage_id="p", span=(0, 29), page_offset=0)
+    return Answer("hydrogen?", True, [(c.sentence, 1)], [c], [], scores=[score], missing=list(missing))
+
+
+def test_an_unmentioned_focus_term_turns_a_weak_answer_into_an_abstention_citing_its_nearest_sentence():
+    absent = Absence(["hydrogen"], "The Lubelskie documents")
+    weak = settle(_answer(0.4), absent, confident=0.525)
+    assert not weak.answered and weak.absent["terms"] == ["hydrogen"]
+    assert [c.sentence for c in weak.nearest] == ["Hydrogen valleys are planned."]
+    strong = settle(_answer(0.6), absent, confident=0.525)
+    assert strong.answered and strong.absent["scope"] == "The Lubelskie documents"  # stands, with the notice
+    assert settle(_answer(0.4), None, confident=0.525).answered  # nothing unmentioned: unchanged
+    unknown = _answer(0.4, missing=["Bratislava"])
+    assert settle(unknown, absent, confident=0.525) is unknown and not unknown.absent  # said by its own notice
 
 
 def test_a_region_is_named_by_its_short_name_or_a_name_in_its_brackets():
