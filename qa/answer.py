@@ -96,6 +96,8 @@ class AnswerBuilder:
         scores = s.similarity_weight * cosine + s.overlap_weight * overlap + s.context_weight * context + rank_bonus
         if s.passage_weight:
             scores = scores + s.passage_weight * _relative_scores(passages, candidates)
+        if s.list_bonus:
+            scores = scores + s.list_bonus * np.array([1.0 if c.members else 0.0 for c in candidates])
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         if best < s.threshold:

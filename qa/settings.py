@@ -29,6 +29,8 @@ class AnswerSettings:
     """Weight of the share of the question's terms in the sentence with its neighbours."""
     rank_bonus: float = 0.15
     """Bonus of a sentence from the first passage; the n-th gets rank_bonus / (1 + n)."""
+    list_bonus: float = 0.0
+    """Bonus of a list block (a sentence ending in ":" with the items under it) over a sentence."""
     passage_weight: float = 0.0
     """Weight of its passage's retrieval score (the re-ranker's), relative to the best passage's."""
     keep_within: float = 0.6
