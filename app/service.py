@@ -25,8 +25,14 @@ def open_index(settings: Settings) -> PassageIndex:
 def ingest(settings: Settings, paths: list[Path] | None = None, progress: bool = True,
            on_progress=None) -> IngestReport:
     index = open_index(settings)
-    return ingest_paths(index, paths or [settings.corpus], workers=settings.workers, progress=progress,
-                        on_progress=on_progress, hub_catalogue=settings.hub_catalogue)
+    run = ingest_paths
+    if settings.ingest_cluster:  # per-file work on a Dask cluster, this process the one writer
+        from functools import partial
+
+        from index.distributed import ingest_on_cluster
+        run = partial(ingest_on_cluster, cluster=settings.ingest_cluster)
+    return run(index, paths or [settings.corpus], workers=settings.workers, progress=progress,
+               on_progress=on_progress, hub_catalogue=settings.hub_catalogue)
 
 
 UPLOAD_TYPES = ("pdf", "docx", "txt", "md", "html", "htm")

@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from haystack import Document
 
@@ -28,7 +28,7 @@ from ingest.manifest import MANIFEST_NAME, DocMeta, infer_meta, load_manifest
 from nlp.tagging import document_profile, tagging_version
 
 from .discovery import discover, ids_by_path, manifest_for, own_id, path_of
-from .multilingual import backfill_multilingual
+from .multilingual import MULTILINGUAL_MODEL, backfill_multilingual
 from .operations import sync_operations
 from .pipeline import (
     EMBED_CHUNK,
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 DATA_EXT = {".json", ".csv", ".tsv", ".xlsx", ".geojson"}
 INCOMPLETE_MARKER = "ingest.incomplete"  # present while an ingest runs; left behind by a killed one
+Compute = Callable[[list[tuple[Path, dict]]], Iterable[Any]]  # files -> per-file work (index/distributed.py)
 
 
 @dataclass
@@ -92,13 +93,15 @@ def ingest_paths(
     batch_size: int = 32,
     on_progress: ProgressCallback | None = None,
     hub_catalogue: Path | None = None,
+    compute: Compute | None = None,
 ) -> IngestReport:
     """Ingest files and folders into ``index``. ``on_progress(stage, done, total)`` is called
     with stage 'extracting' (pages), 'embedding' (passages), 'sentences', 're-tagging',
     'multilingual', 'word vectors' and 'operations' (lists of operations read as rows) as work proceeds.
     ``hub_catalogue``: the JRC DIH catalogue JSON, so that passages are linked to its hubs.
     One ingest at a time per index: a second one waits for the first (a lock file in the index
-    folder); questions keep being answered meanwhile."""
+    folder); questions keep being answered meanwhile. ``compute``: the per-file work elsewhere
+    (index/distributed.py), its results written here; None: in this process."""
     from filelock import FileLock, Timeout
 
     lock = FileLock(str(index.folder / "ingest.lock"))
@@ -111,7 +114,7 @@ def ingest_paths(
         index.reload()  # what the other ingest wrote
         catalogue = str(hub_catalogue) if hub_catalogue and Path(hub_catalogue).exists() else None
         run = _Run(index, IngestReport(), build_chain(index.settings, catalogue), catalogue, workers=workers,
-                   progress=progress, batch_size=batch_size, notify=on_progress or _silent)
+                   progress=progress, batch_size=batch_size, notify=on_progress or _silent, compute=compute)
         return _ingest(run, paths)
     finally:
         lock.release()
@@ -142,6 +145,7 @@ class _Run:
     batch_size: int
     notify: ProgressCallback
     known: dict[str, DocumentRecord] = field(default_factory=dict)  # the record before this run
+    compute: Compute | None = None
 
     def outcome(self, meta: DocMeta, path: Path, status: str, reason: str = "", pages: int = 0, passages: int = 0) -> None:
         self.report.outcomes.append(FileOutcome(meta.doc_id, str(path), status, reason, pages, passages))
@@ -270,12 +274,27 @@ def _retag_if_stale(run: _Run) -> None:
 
 def _process(run: _Run, todo: list[_Todo]) -> None:
     """New and changed files: extract their pages, run the passage chain, embed, write each document."""
+    if run.compute is not None:
+        return _process_remote(run, todo)
     pages, failed = _extract(run, todo)
     passages = run.chain.run(pages, timed=run.report.timed)
     if not passages:
         return
     passages, sentence_vectors = _embed(run, passages)
     _write(run, todo, pages, passages, sentence_vectors, failed)
+
+
+def _process_remote(run: _Run, todo: list[_Todo]) -> None:
+    """The per-file work done by ``run.compute`` (a ``FileWork`` a file, in file order); this
+    process writes each document as ``_process`` does, then its multilingual window vectors."""
+    jobs = [(t.path, {**t.meta.as_meta(), "sha256": t.sha}) for t in todo]
+    for item, work in zip(todo, run.compute(jobs)):
+        if work.failure:
+            run.record(item, "failed", work.failure)
+            continue
+        _write(run, [item], work.pages, work.passages, work.sentence_vectors, set())
+        if work.passages:
+            run.index.write_multilingual(MULTILINGUAL_MODEL, work.multilingual)
 
 
 def _extract(run: _Run, todo: list[_Todo]) -> tuple[list[Document], set[str]]:

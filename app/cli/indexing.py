@@ -13,9 +13,12 @@ from .common import load_settings
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--workers", type=click.IntRange(0, 64), default=None, help="Extraction processes (default: $RIS3_WORKERS or 2).")
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="Run the per-file work on a Dask cluster: tcp://HOST:PORT of a scheduler, or local:N worker "
+                   "processes (default: $RIS3_INGEST_CLUSTER, else this process). This process writes the index.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file outcome as JSON.")
-def ingest(paths: tuple[Path, ...], workers: int | None, quiet: bool, as_json: bool) -> None:
+def ingest(paths: tuple[Path, ...], workers: int | None, cluster: str | None, quiet: bool, as_json: bool) -> None:
     """Index PATHS (files or folders; default: the bundled corpus).
 
     Unchanged files are skipped, changed files re-indexed, files removed from a folder dropped.
@@ -29,6 +32,14 @@ def ingest(paths: tuple[Path, ...], workers: int | None, quiet: bool, as_json: b
     settings = load_settings()
     if workers is not None:
         settings = replace(settings, workers=workers)
+    if cluster is not None:
+        from index.distributed import parse_cluster
+
+        try:
+            parse_cluster(cluster)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--cluster") from exc
+        settings = replace(settings, ingest_cluster=cluster)
     for p in paths:
         if not p.exists():
             raise click.ClickException(f"{p}: no such file or folder")
