@@ -11,7 +11,7 @@ import click
 
 from app.settings import quiet_third_parties
 
-from . import ask, indexing, operations, regions, reports
+from . import ask, indexing, operations, regions, reports, serve
 from .errors import OneLineErrors
 
 PLUGIN_GROUP = "ris3.commands"
@@ -37,7 +37,8 @@ def cli() -> None:
 
 
 for _command in (indexing.ingest, indexing.status, indexing.tags, ask.ask, reports.report, reports.kwic,
-                 regions.profile, regions.compare, regions.hubs, regions.funding, operations.operations):
+                 regions.profile, regions.compare, regions.hubs, regions.funding, operations.operations,
+                 serve.serve):
     cli.add_command(_command)
 
 

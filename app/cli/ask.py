@@ -17,7 +17,9 @@ from .common import filter_options, load_settings, require_passages
 @click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSONL file: one {\"id\", \"question\", optional filters} a line; prints one JSON result a line.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (stable shape, see README).")
-def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag, batch, as_json) -> None:
+@click.option("--server", metavar="URL", default=None,
+              help="Ask a running 'ris3 serve' (e.g. http://127.0.0.1:8600) instead of loading the models here.")
+def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag, batch, as_json, server) -> None:
     """Answer QUESTION from the index with numbered citations (document, page, region).
 
     The answer is extractive: 1-4 sentences taken from the best passages. When nothing answers
@@ -27,14 +29,17 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag,
     (glossary and vocabulary translations, multilingual vectors), answers are quoted as written,
     and the answer says when it quotes another language and which words it searched there.
     """
-    from app import service
-    from app.render.answer_markdown import data_answer_text
-    from app.render.answer_text import render_answer
-    from qa.service import clean_question
-
     if not question and not batch:
         raise click.UsageError("give a QUESTION or --batch FILE")
     settings = load_settings()
+    if server:  # nothing heavy is imported or loaded here: the server has it all
+        _ask_server(server, settings, batch, as_json, question=question, top_k=top_k, region=region,
+                    country=country, doc_type=doc_type, language=language, year=year, doc_id=doc_id, tag=tag)
+        return
+    from app import service
+    from app.serve.payloads import answer_payload, answer_text
+    from qa.service import clean_question
+
     asker = service.open_asker(settings)
     if batch:
         _ask_batch(asker, batch, top_k, service.open_data_answerer(settings, asker.index))
@@ -51,16 +56,23 @@ def ask(question, top_k, region, country, doc_type, language, year, doc_id, tag,
         raise click.ClickException(str(exc)) from exc
     service.add_data_answer(service.open_data_answerer(settings, asker.index), answer)
     catalogue = _catalogue_or_none(settings)
-    if as_json:
-        out = answer.to_json()
-        if catalogue is not None:  # cross-links: the catalogue hubs each passage names
-            for p, row in zip(answer.passages, out["passages"]):
-                row["hubs"] = [{"id": h.id, "name": h.name} for h in catalogue.hubs_in_passage(p)]
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    if as_json:  # with the catalogue hubs each passage names (the same JSON as POST /ask)
+        click.echo(json.dumps(answer_payload(answer, catalogue), ensure_ascii=False, indent=2))
     else:
-        if answer.data:
-            click.echo(data_answer_text(answer.data) + "\n")
-        click.echo(render_answer(answer, catalogue))
+        click.echo(answer_text(answer, catalogue))
+
+
+def _ask_server(url: str, settings, batch, as_json: bool, **request) -> None:
+    """The question answered by the 'ris3 serve' at ``url``, printed as the local path prints it."""
+    from app.serve.client import ServerError, ask_remote
+
+    if batch:
+        raise click.UsageError("--batch answers locally; with --server, ask one QUESTION (or POST to URL/ask)")
+    try:
+        out = ask_remote(url, request, text=not as_json, timeout_s=settings.serve.client_timeout_s)
+    except ServerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2) if as_json else out)
 
 
 def _catalogue_or_none(settings):
