@@ -108,23 +108,31 @@ def eval_rerank(gold: Path | None, as_json: bool) -> None:
     Prints the fused and re-ranked figures on both halves, with the current and the chosen
     weights (put the chosen ones into qa/rerank.py RerankSettings by hand: a person decides).
     Written to eval/results/rerank-<date>.json."""
+    from . import rerank
+
+    _choose_on_dev(rerank, gold, as_json, lambda half, name, m: (
+        f"{half:5} {name:18} hit@1 {m['hit@1']:.3f}  hit@5 {m['hit@5']:.3f}  MRR {m['mrr']:.3f}  "
+        f"nDCG@10 {m['ndcg@10']:.3f}  ({m['questions']} q)"))
+
+
+def _choose_on_dev(search, gold: Path | None, as_json: bool, line) -> None:
+    """Run a dev-half search module (``eval.rerank``, ``eval.answers``: ``run``, ``write``,
+    ``HELDOUT``), write its result and print it: the chosen values, then ``line(half, name,
+    figures)`` for each setting on each half."""
     from app.cli.common import load_settings
 
-    from .rerank import HELDOUT, run, write
-
     try:
-        result = run(load_settings(), gold or HELDOUT, progress=not as_json)
+        result = search.run(load_settings(), gold or search.HELDOUT, progress=not as_json)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    out = write(result)
+    out = search.write(result)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     click.echo(f"chosen on dev: {json.dumps(result['chosen'])}")
     for half in ("dev", "test"):
         for name, m in result[half].items():
-            click.echo(f"{half:5} {name:18} hit@1 {m['hit@1']:.3f}  hit@5 {m['hit@5']:.3f}  MRR {m['mrr']:.3f}  "
-                       f"nDCG@10 {m['ndcg@10']:.3f}  ({m['questions']} q)")
+            click.echo(line(half, name, m))
     click.echo(f"written to {out}")
 
 
@@ -141,25 +149,11 @@ def eval_answers(gold: Path | None, as_json: bool) -> None:
     no-answer accuracy on dev. Prints both halves with the current and the chosen settings (put
     the chosen ones into qa/settings.py AnswerSettings and qa/abstain.py AbsenceSettings by hand).
     Written to eval/results/answers-<date>.json."""
-    from app.cli.common import load_settings
+    from . import answers
 
-    from .answers import HELDOUT, run, write
-
-    try:
-        result = run(load_settings(), gold or HELDOUT, progress=not as_json)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    out = write(result)
-    if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"chosen on dev: {json.dumps(result['chosen'])}")
-    for half in ("dev", "test"):
-        for name, m in result[half].items():
-            click.echo(f"{half:5} {name:8} holds gold {m['answer_holds_gold']:.3f}  answered {m['answered']:.3f}  "
-                       f"no-answer accuracy {m['no_answer_accuracy'] or 0:.3f}  "
-                       f"({m['answerable']} + {m['no_answer']} q)")
-    click.echo(f"written to {out}")
+    _choose_on_dev(answers, gold, as_json, lambda half, name, m: (
+        f"{half:5} {name:8} holds gold {m['answer_holds_gold']:.3f}  answered {m['answered']:.3f}  "
+        f"no-answer accuracy {m['no_answer_accuracy'] or 0:.3f}  ({m['answerable']} + {m['no_answer']} q)"))
 
 
 @click.command()

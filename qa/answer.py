@@ -149,15 +149,14 @@ class AnswerBuilder:
                     continue  # a heading, a contents line or a table cell is never an answer sentence
                 s = text[start:end].strip()
                 sentence_index, members = k, ()
-                if s.endswith(":"):
-                    items = _items_after(units, k)
-                    last = items[-1] if items else _list_after(spans, k, text)
-                    if last > k:
-                        kept = items or [j for j in range(k + 1, last + 1) if _BULLET.match(text[spans[j][0]:spans[j][1]])
-                                         or len(text[spans[j][0]:spans[j][1]].split()) <= 12]
-                        s = s + " " + " ".join(text[spans[j][0]:spans[j][1]].strip() for j in kept)
-                        end = spans[last][1]
-                        sentence_index, members = -1, (k, *kept)
+                kept, last = _list_block(spans, units, text, k) if s.endswith(":") else ([], k)
+                if not kept and k + 1 < len(spans) and _is_label(text[spans[k + 1][0]:spans[k + 1][1]]):
+                    kept, last = _list_block(spans, units, text, k + 1)  # "Luxinnovation heads six clusters. These are: - ..."
+                    kept = [k + 1, *kept] if kept else []
+                if kept:
+                    s = s + " " + " ".join(text[spans[j][0]:spans[j][1]].strip() for j in kept)
+                    end = spans[last][1]
+                    sentence_index, members = -1, (k, *kept)
                 n = len(s.split())
                 key = " ".join(s.lower().split())  # one text once, however its lines were broken
                 if n < self.settings.min_words or n > self.settings.max_words or key in seen or not _looks_like_prose(s, english):
@@ -183,6 +182,26 @@ def number_citations(chosen: list[_Candidate]) -> list[Citation]:
 
 
 NOT_ANSWERS = ("h", "t", "c")  # unit codes (nlp/structure.py): heading, table of contents, table or diagram cell
+
+
+def _list_block(spans: list[tuple[int, int, int, int]], units: str, text: str, k: int) -> tuple[list[int], int]:
+    """The items of the list that sentence ``k`` introduces (as the structure typed them, else
+    bullet or short lines up to ``_list_after``) and the last sentence the list reaches; ([], k)
+    when none follows."""
+    items = _items_after(units, k)
+    last = items[-1] if items else _list_after(spans, k, text)
+    if last <= k:
+        return [], k
+    return items or [j for j in range(k + 1, last + 1) if _BULLET.match(text[spans[j][0]:spans[j][1]])
+                     or len(text[spans[j][0]:spans[j][1]].split()) <= 12], last
+
+
+LABEL_WORDS = 4  # "These are:", "Sub-sectors:": a lead-in this short belongs to the sentence before it
+
+
+def _is_label(sentence: str) -> bool:
+    sentence = sentence.strip()
+    return sentence.endswith(":") and len(sentence.split()) <= LABEL_WORDS
 
 
 def _items_after(units: str, k: int, max_items: int = 10) -> list[int]:

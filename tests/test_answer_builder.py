@@ -196,3 +196,13 @@ def test_list_items_typed_by_the_structure_follow_their_lead_in():
     p = passage("ris3", [FILLER[0], lead, *items], units="bbll" + "l")
     answer = build("What are the priority domains of the strategy?", [p])
     assert answer.sentences and answer.sentences[0][0] == " ".join([lead, *items])
+
+
+def test_a_short_label_and_its_list_join_the_sentence_before_it():
+    lead = "Luxinnovation heads six technology clusters in the Grand Duchy."
+    items = ["- biomedicine", "- automotive equipment", "- materials sciences"]
+    p = passage("lu-ris3", [FILLER[0], lead, "These are:", *items], units="bbb" + "lll")
+    answer = build("Which technology clusters does Luxinnovation run?", [p], max_sentences=1)
+    assert answer.sentences[0][0] == " ".join([lead, "These are:", *items])
+    (c,) = answer.citations
+    assert p.content[c.span[0]:c.span[1]].endswith("- materials sciences")  # the span covers the list

@@ -159,3 +159,27 @@ def test_an_answer_sentence_holds_the_gold_span_by_token_f1():
     assert token_f1(span, span) == 1.0
     assert token_f1("Six RDI priority areas have been identified", span) >= SPAN_F1
     assert token_f1("Tourism grew along the coast", span) == 0.0
+
+
+def test_answer_settings_past_the_false_abstention_bound_lose_to_any_within_it():
+    from eval.answers import objective
+
+    within = {"answer_holds_gold": 0.60, "no_answer_accuracy": 0.60, "false_abstention": 0.05}
+    beyond = {"answer_holds_gold": 0.80, "no_answer_accuracy": 0.95, "false_abstention": 0.07}
+    assert objective(within) == pytest.approx(0.60)
+    assert objective(beyond) < objective(within)
+
+
+def test_an_answer_holds_the_gold_by_a_phrase_or_by_a_sentence_close_to_the_span():
+    from eval.answers import holds_gold
+    from eval.qa import GoldQuestion
+    from qa.types import Answer
+
+    q = GoldQuestion("g", "When was AFIL founded?", phrases=("in 2013",),
+                     span="It was founded in 2013 as a non-profit association by the university Politecnico Di Milano.")
+    assert holds_gold(q, Answer(q.question, True, [("AFIL was set up in 2013 in Milan.", 1)], [], []))
+    assert not holds_gold(q, Answer(q.question, True, [("AFIL is a one-stop-shop for digital technologies.", 1)], [], []))
+    close = Answer(q.question, True, [("It was founded in 2013 as a non-profit association by Politecnico Di Milano.", 1)], [], [])
+    assert holds_gold(q, close)
+    unanswered = Answer(q.question, False, [("It was founded in 2013 as a non-profit association.", 1)], [], [])
+    assert not holds_gold(q, unanswered)

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ from click.testing import CliRunner
 
 from app.cli import cli
 
+from .servers import chroma_run, free_port
+
 BIN = Path(sys.executable).parent
 DIGIMAT_Q = "How does DIGIMAT relate to the South Moravian RIS3?"
 JRC = "jrc-dih-in-smart-specialisation-2018"
@@ -35,17 +36,11 @@ LOAD_QUESTIONS = ["What role do clusters play?", DIGIMAT_Q, "What are living lab
                   "How is the strategy monitored?", "What does the tourism focus group propose?"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Served:
     """A ``ris3 serve`` subprocess and its URL; its output goes to ``log``."""
 
     def __init__(self, home: Path, corpus: Path, log: Path, chroma_url: str | None = None):
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "RIS3_HOME": str(home), "RIS3_CORPUS": str(corpus)}
         env.pop("RIS3_CHROMA_URL", None)
         if chroma_url:
@@ -101,24 +96,8 @@ def chroma_copy(built_index, tmp_path_factory):
     settings, _ = built_index
     data = tmp_path_factory.mktemp("chroma-copy") / "chroma"
     shutil.copytree(settings.home / f"index-{settings.index.fingerprint}" / "chroma", data)
-    port = _free_port()
-    proc = subprocess.Popen([str(BIN / "chroma"), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma run did not answer its heartbeat within 60 s")
+    with chroma_run(data) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _ask(url: str, **body) -> httpx.Response:
@@ -195,7 +174,7 @@ def test_ask_server_prints_what_a_local_ask_prints(served, env):
 
 
 def test_ask_server_unreachable_is_a_one_line_error():
-    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     result = CliRunner().invoke(cli, ["ask", "What role do clusters play?", "--server", url])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [

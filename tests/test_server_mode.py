@@ -1,11 +1,6 @@
 """Server mode: vectors in a real Chroma server (`chroma run` on 127.0.0.1, started and stopped
 by the test), the keyword index and the ingestion record in RIS3_HOME as usual."""
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -13,39 +8,17 @@ from app.service import ingest, open_asker, open_index
 from app.settings import Settings
 
 from .conftest import make_corpus
+from .servers import chroma_run
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def chroma_server(tmp_path_factory):
     """A fresh server per test: one server holds one index per settings fingerprint."""
-    chroma = shutil.which("chroma") or str(Path(__import__("sys").executable).parent / "chroma")
-    port = _free_port()
     data = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen([chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma run did not answer its heartbeat within 60 s")
+    with chroma_run(data) as url:
         yield url, data
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_documents_ingested_through_a_chroma_server_are_answered_with_citations(chroma_server, tmp_path):
