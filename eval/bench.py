@@ -161,9 +161,9 @@ def build_scaled(source_home: Path, home: Path, target: int = SCALE_TARGET) -> i
     return dst.passage_count()
 
 
-def stage_scale(source_home: Path, home: Path) -> dict:
+def stage_scale(source_home: Path, home: Path, target: int = SCALE_TARGET) -> dict:
     t = time.perf_counter()
-    n = build_scaled(source_home, home)
+    n = build_scaled(source_home, home, target)
     build_s = time.perf_counter() - t
     result = _latencies(_settings(home), _questions())
     return {"build_s": round(build_s, 1), **result, "passages": n}
@@ -212,15 +212,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--stage", choices=("ingest", "query", "scale", "startup"), help=argparse.SUPPRESS)
     ap.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--source", type=Path, help=argparse.SUPPRESS)
-    ap.add_argument("--skip-scale", action="store_true", help="leave out the 50k-passage stage")
+    ap.add_argument("--skip-scale", action="store_true", help="leave out the synthetic-scale stage")
+    ap.add_argument("--scale", type=int, action="append", metavar="N",
+                    help=f"passages of a synthetic index (repeatable; default {SCALE_TARGET:,})")
     args = ap.parse_args(argv)
+    if any(n < 1 for n in args.scale or ()):
+        ap.error("--scale takes a positive number of passages")
 
     from app.settings import quiet_third_parties
 
     quiet_third_parties()
     if args.stage:  # a child process: print one JSON line
         fn = {"ingest": lambda: stage_ingest(args.home), "query": lambda: stage_query(args.home),
-              "scale": lambda: stage_scale(args.source, args.home), "startup": lambda: stage_startup(args.home)}
+              "scale": lambda: stage_scale(args.source, args.home, (args.scale or [SCALE_TARGET])[0]),
+              "startup": lambda: stage_startup(args.home)}
         print(json.dumps(fn[args.stage]()))
         return
 
@@ -233,9 +238,10 @@ def main(argv: list[str] | None = None) -> None:
         result["ingest"] = _run_stage("ingest", "--home", str(home))
         print("timing questions ...", file=sys.stderr, flush=True)
         result["query"] = _run_stage("query", "--home", str(home))
-        if not args.skip_scale:
-            print(f"building a {SCALE_TARGET:,}-passage index and timing questions ...", file=sys.stderr, flush=True)
-            result["query_at_scale"] = _run_stage("scale", "--source", str(home), "--home", str(scaled))
+        for n in ([] if args.skip_scale else args.scale or [SCALE_TARGET]):
+            print(f"building a {n:,}-passage index and timing questions ...", file=sys.stderr, flush=True)
+            key = "query_at_scale" if n == SCALE_TARGET else f"query_at_{n}"
+            result[key] = _run_stage("scale", "--source", str(home), "--home", str(scaled / str(n)), "--scale", str(n))
         print("timing app start-up ...", file=sys.stderr, flush=True)
         result["startup"] = _run_stage("startup", "--home", str(home))
     finally:

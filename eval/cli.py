@@ -157,12 +157,15 @@ def eval_answers(gold: Path | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--skip-scale", is_flag=True, help="Leave out the synthetic 50k-passage index.")
-def bench(skip_scale: bool) -> None:
+@click.option("--skip-scale", is_flag=True, help="Leave out the synthetic larger index.")
+@click.option("--scale", "scales", type=click.IntRange(min=1), multiple=True, metavar="N",
+              help="Passages of a synthetic index built from the real ones with their vectors (repeatable; default 50000).")
+def bench(skip_scale: bool, scales: tuple[int, ...]) -> None:
     """Speed and memory benchmark: a fresh ingest of the bundled corpus (time per stage, pages/s,
     peak memory, the MiniLM encode floor), warm question latency with and without filters at the
-    corpus size and at 50k passages, the query process's memory, app start-up. Takes 10-15
-    minutes; writes eval/results/bench-<date>.json. Measurements only: nothing passes or fails."""
+    corpus size and at 50k passages (--scale N for other sizes), the query process's memory, app
+    start-up. Takes 10-15 minutes; writes eval/results/bench-<date>.json. Measurements only:
+    nothing passes or fails."""
     from .bench import main as run_bench
 
-    run_bench(["--skip-scale"] if skip_scale else [])
+    run_bench((["--skip-scale"] if skip_scale else []) + [a for n in scales for a in ("--scale", str(n))])
