@@ -19,9 +19,9 @@ from datetime import date
 from pathlib import Path
 
 from .metrics import mean
-from .qa import DEPTH, RESULTS, SPAN_F1, GoldQuestion, load_gold, norm, token_f1
+from .qa import DEPTH, RESULTS, GoldQuestion, holds_gold, load_gold
+from .rerank import HELDOUT
 
-HELDOUT = Path(__file__).parent / "gold" / "qa-heldout.jsonl"
 GRIDS: dict[str, tuple[float, ...]] = {
     "similarity_weight": (0.3, 0.4, 0.5, 0.6, 0.8, 1.0),
     "overlap_weight": (0.0, 0.1, 0.2, 0.3, 0.4, 0.6),
@@ -60,16 +60,6 @@ def search_once(asker, questions: list[GoldQuestion], progress: bool = True) -> 
         passages, emb, tr = asker.search(q.question, f, top_k=DEPTH)
         out.append(Searched(q, passages, emb, tr.language, tr.as_list(), asker.absence(q.question, filters, f, tr)))
     return out
-
-
-def holds_gold(q: GoldQuestion, answer) -> bool:
-    """The rule of ``eval.qa``: a gold phrase in the answer, or an answer sentence close to the
-    gold span."""
-    if not answer.answered:
-        return False
-    if any(norm(p) in norm(answer.text) for p in q.phrases):
-        return True
-    return bool(q.span) and max((token_f1(s, q.span) for s, _ in answer.sentences), default=0.0) >= SPAN_F1
 
 
 def evaluate(asker, searched: list[Searched], values: dict) -> dict:

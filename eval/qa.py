@@ -105,6 +105,16 @@ def token_f1(a: str, b: str) -> float:
     return 2 * p * r / (p + r)
 
 
+def holds_gold(q: "GoldQuestion", answer) -> bool:
+    """The answer holds the gold: it is answered and holds a gold phrase, or one of its sentences
+    has token F1 >= ``SPAN_F1`` with the gold span."""
+    if not answer.answered:
+        return False
+    if any(norm(p) in norm(answer.text) for p in q.phrases):
+        return True
+    return bool(q.span) and max((token_f1(s, q.span) for s, _ in answer.sentences), default=0.0) >= SPAN_F1
+
+
 def load_gold(path: Path = GOLD) -> list[GoldQuestion]:
     """Read and check the gold file; ValueError names the line of a malformed entry."""
     questions, seen = [], set()
@@ -302,8 +312,7 @@ def run(settings, modes: Sequence[str] = MODES, ks: Sequence[int] = DEFAULT_KS, 
                 r.answer, r.answered = answer.text, answer.answered
                 if q.answerable:
                     r.answer_has_phrase = answer.answered and any(norm(p) in norm(answer.text) for p in q.phrases)
-                    r.answer_holds_gold = bool(r.answer_has_phrase) or (answer.answered and bool(q.span) and max(
-                        (token_f1(s, q.span) for s, _ in answer.sentences), default=0.0) >= SPAN_F1)
+                    r.answer_holds_gold = holds_gold(q, answer)
             results.append(r)
         scored = [r for r in results if r.id in {q.id for q in answerable}]
         block = score(scored, ks)

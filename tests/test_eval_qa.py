@@ -171,7 +171,7 @@ def test_answer_settings_past_the_false_abstention_bound_lose_to_any_within_it()
 
 
 def test_an_answer_holds_the_gold_by_a_phrase_or_by_a_sentence_close_to_the_span():
-    from eval.answers import holds_gold
+    from eval.qa import holds_gold
     from eval.qa import GoldQuestion
     from qa.types import Answer
 
