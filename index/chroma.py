@@ -4,8 +4,8 @@ Haystack's ``ChromaDocumentStore`` is what the dense retriever reads (``document
 writes that store does badly or not at all go to its raw chromadb collection here: upserts in
 batches, metadata updates, deletes by id, listing ids. That needs three private parts of
 chroma-haystack 5.0 (``_ensure_initialized``, ``_collection`` and the static
-``_convert_document_to_chroma``, so that records are converted exactly as Haystack converts
-them); they are used in this file only (tests/test_adapters.py keeps it so), so that an upgrade
+``_convert_document_to_chroma`` and ``_prepare_query_kwargs``, so that records and filters are
+converted exactly as Haystack converts them); they are used in this file only (tests/test_adapters.py keeps it so), so that an upgrade
 of chroma-haystack is checked here and nowhere else.
 """
 from __future__ import annotations
@@ -136,6 +136,20 @@ class ChromaPassages:
             collection.delete(ids=ids[i:i + batch])
 
     # -- reads --------------------------------------------------------------------------------
+    def nearest(self, embedding: list[float], top_k: int, filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """(passage id, cosine distance) of the ``top_k`` passages nearest ``embedding`` among
+        those passing Haystack-style ``filters``, nearest first. Haystack's retriever asks Chroma
+        for every hit's text, metadata and vector as well: 16 ms a question here against 2 ms for
+        ids and distances (the hybrid retriever looks its fused passages up itself)."""
+        from haystack_integrations.document_stores.chroma import ChromaDocumentStore
+
+        kwargs = ChromaDocumentStore._prepare_query_kwargs(filters)
+        kwargs["include"] = ["distances"]
+        if not kwargs.get("where_document"):
+            kwargs.pop("where_document", None)
+        result = self.collection.query(query_embeddings=[embedding], n_results=top_k, **kwargs)
+        return list(zip(result["ids"][0], (float(d) for d in result["distances"][0])))
+
     def ids(self) -> list[str]:
         """Ids of every stored passage."""
         return self.collection.get(include=[])["ids"]

@@ -14,18 +14,24 @@ Chroma's scores are distances, so only ranks are fused, never raw scores. Weight
 two gold sets (eval/gold/qa.jsonl and qa-crosslingual.jsonl): README, cross-lingual search."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
 
+import numpy as np
 from haystack import Document, Pipeline, component
 
 from .keyword import Group, KeywordRetriever
+from .onnx_encoder import OnnxTextEncoder
 from .settings import local_model_path
 from .store import PassageIndex
 from .threads import query_threads
 
 KEYWORD_WEIGHT, DENSE_WEIGHT, MULTILINGUAL_WEIGHT = 1.0, 0.3, 1.0
 TRANSLATIONS = ("glossary", "vocabulary")  # what joins the keyword query: glossary/lexicon forms, vocabulary translations
+QUERY_WORKERS = 4  # threads embedding questions beside their translation (HybridRetriever.retrieve_evidence)
 MULTILINGUAL_CROSS_ONLY = True  # the multilingual retriever returns only passages in another language than the question's
 
 
@@ -55,6 +61,7 @@ class Fused:
     documents: list[Document]
     embedding: list[float]
     evidence: dict[str, dict[str, tuple[int, float]]] = field(default_factory=dict)
+    translations: "QueryTranslations | None" = None  # what joined the question in the keyword ranking
 
 
 @component
@@ -103,9 +110,12 @@ class DenseRetriever:
     every input it hands from one component to the next: the 384 floats of the embedding and
     each passage's vector cost a third of a warm question's time. ``light``: ids and scores only
     (the hybrid pipeline's fusion looks the fused passages up; copying 90 passages' metadata cost
-    another 40 ms a question)."""
+    another 40 ms a question), asked of Chroma by ``nearest`` (``ChromaPassages.nearest``: ids and
+    distances only) when given."""
 
-    def __init__(self, document_store: Any, model: str, top_k: int, light: bool = False):
+    def __init__(self, document_store: Any, model: str, top_k: int, light: bool = False,
+                 nearest: Callable[[list[float], int, dict[str, Any] | None], list[tuple[str, float]]] | None = None,
+                 onnx_cache: Path | None = None, use_onnx: bool = True):
         from haystack_integrations.components.embedders.sentence_transformers import (
             SentenceTransformersTextEmbedder,
         )
@@ -115,23 +125,55 @@ class DenseRetriever:
                                                          normalize_embeddings=True, progress_bar=False)
         self.retriever = ChromaEmbeddingRetriever(document_store=document_store, top_k=top_k)
         self.light = light
+        self.nearest = nearest
+        self.top_k = top_k
+        self.onnx = OnnxTextEncoder(onnx_cache) if use_onnx else None
 
     def warm_up(self) -> None:
         self.embedder.warm_up()
+        if self.onnx is not None:
+            self.onnx.warm_up(self.embedder.embedding_backend.model)
+
+    def embed(self, text: str) -> list[float]:
+        """The question's normalised embedding: ONNX Runtime when its vectors match torch's
+        (index/onnx_encoder.py), else torch, on the question's threads."""
+        if self.onnx is not None and self.onnx.ready:
+            return self.onnx.encode([text or ""])[0].tolist()
+        with query_threads():
+            return self.embedder.run(text=text or "")["embedding"]
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Normalised embeddings of several texts (answer sentences), as ``embed``."""
+        if self.onnx is not None and self.onnx.ready:
+            return self.onnx.encode(texts, batch_size=batch_size)
+        with query_threads():
+            return self.embedder.embedding_backend.embed(texts, batch_size=batch_size, normalize_embeddings=True,
+                                                         show_progress_bar=False)
 
     @component.output_types(documents=list[Document], embedding=list[float])
-    def run(self, text: str | None = None, query_embedding: list[float] | None = None,
+    def run(self, text: str | None = None, query_embedding: Any = None,
             filters: dict[str, Any] | None = None, top_k: int | None = None) -> dict[str, Any]:
-        """Passages nearest ``text`` (or an embedding given), and the embedding."""
+        """Passages nearest ``text`` (or an embedding given: floats, or a numpy vector, which a
+        pipeline hands on without copying; Haystack deep-copies a list of 384 floats element by
+        element, 29 ms here), and the embedding."""
         if query_embedding is None:
-            with query_threads():
-                query_embedding = self.embedder.run(text=text or "")["embedding"]
+            query_embedding = self.embed(text or "")
+        query_embedding = [float(x) for x in query_embedding]  # a numpy vector passes a pipeline uncopied
+        if self.light and self.nearest is not None:
+            hits = self.nearest(query_embedding, top_k or self.top_k, filters)
+            return {"documents": [Document(id=i, score=d) for i, d in hits], "embedding": query_embedding}
         docs = self.retriever.run(query_embedding=query_embedding, filters=filters, top_k=top_k)["documents"]
         if self.light:
             docs = [Document(id=d.id, score=d.score) for d in docs]
         else:
             docs = [Document(id=d.id, content=d.content, meta=d.meta, score=d.score) for d in docs]
         return {"documents": docs, "embedding": query_embedding}
+
+
+@lru_cache(maxsize=1)
+def _workers() -> ThreadPoolExecutor:
+    """Threads for the questions' MiniLM passes (a few: questions answered at once each need one)."""
+    return ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="ris3-query")
 
 
 class HybridRetriever:
@@ -166,7 +208,9 @@ class HybridRetriever:
 
         p = Pipeline()
         p.add_component("dense", DenseRetriever(document_store=self.index.document_store, model=local_model_path(),
-                                                top_k=self.candidates, light=True))
+                                                top_k=self.candidates, light=True,
+                                                nearest=self.index.chroma.nearest,
+                                                onnx_cache=self.index.folder / "onnx"))
         p.add_component("keyword", KeywordRetriever(
             index=self.index.keyword_index, documents=self.index.passages(), top_k=self.candidates, light=True))
         if self.weights[2] > 0:
@@ -206,9 +250,7 @@ class HybridRetriever:
     def encode(self, texts: list[str]):
         """L2-normalised embeddings of ``texts`` with the dense model (the one that embedded the
         passages): answer sentences not stored at ingestion are scored with it."""
-        backend = self.embedder.embedding_backend
-        with query_threads():
-            return backend.embed(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        return self.component("dense").encode(texts)
 
     def retrieve(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 8,
                  translations: QueryTranslations | None = None) -> tuple[list[Document], list[float]]:
@@ -221,10 +263,18 @@ class HybridRetriever:
                           translations: QueryTranslations | None = None) -> "Fused":
         """``retrieve`` with what each retriever said of each passage (``Fused.evidence``)."""
         self.warm_up()
-        translations = translations or self.translate(query)
+        # The question's MiniLM pass (a third of the first stage) runs on a worker thread while
+        # this one translates the question: torch leaves the interpreter during its products, so
+        # on two cores the two overlap (eval/results/bench-query-*.json, "overlap").
+        pending = _workers().submit(self.component("dense").embed, query)
+        try:
+            translations = translations or self.translate(query)
+        finally:
+            embedding = pending.result()
         language = translations.language
         inputs = {
-            "dense": {"text": query, "filters": filters, "top_k": self.candidates},
+            "dense": {"query_embedding": np.asarray(embedding, dtype=np.float32), "filters": filters,
+                      "top_k": self.candidates},
             "keyword": {"query": query, "language": language, "groups": translations.groups,
                         "filters": filters, "top_k": self.candidates},
             "joiner": {"top_k": top_k},
@@ -232,8 +282,8 @@ class HybridRetriever:
         if self.weights[2] > 0:
             inputs["multilingual"] = {"query": query, "filters": filters, "top_k": self.candidates,
                                       "other_than": language if self.cross_only else None}
-        result = self._pipeline.run(inputs, include_outputs_from={"dense"})
-        return Fused(result["joiner"]["documents"], result["dense"]["embedding"], result["joiner"]["evidence"])
+        result = self._pipeline.run(inputs)
+        return Fused(result["joiner"]["documents"], embedding, result["joiner"]["evidence"], translations)
 
     def translate(self, query: str, language: str | None = None) -> QueryTranslations:
         """The question's words in the other languages of the index: the glossary's and lexicon's

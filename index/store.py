@@ -276,7 +276,7 @@ class PassageIndex:
         self._wv = None
 
     def word_vectors(self, model: str) -> dict[str, tuple[list[str], Any]]:
-        """language -> (words, bfloat16 torch matrix of their vectors, as ``multilingual_matrix``), cached."""
+        """language -> (words, float32 torch matrix of their vectors: ``IndexRecords.word_vectors``), cached."""
         if self._wv is None or self._wv[0] != model:
             self._wv = (model, self.records.word_vectors(model))
         return self._wv[1]

@@ -119,7 +119,7 @@ class QueryTranslator:
         import torch
 
         with one_blas_thread(), query_threads(), self._lock:
-            q = self.encoder.encode(sources)
+            q = self.encoder.encode_with_query(sources, question)  # the multilingual retriever's vector too
             out = []
             for lang, (words, matrix) in sorted(vocab.items()):
                 stop = full_stopwords(lang)

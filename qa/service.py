@@ -124,8 +124,8 @@ class Asker:
         translations."""
         if self._builder is None:
             self.warm_up()
-        translations = translations or self.retriever.translate(question)
-        return self.retriever.retrieve_evidence(question, filters, top_k=top_k, translations=translations), translations
+        first = self.retriever.retrieve_evidence(question, filters, top_k=top_k, translations=translations)
+        return first, first.translations
 
     def search(self, question: str, filters: dict | None = None, top_k: int = 8,
                translations: QueryTranslations | None = None) -> tuple[list[Document], list[float], QueryTranslations]:

@@ -174,3 +174,21 @@ def test_chroma_upserts_updates_meta_and_deletes_by_document(tmp_path):
     # what was written is on disk, in the named collection, for any Chroma client
     client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
     assert client.get_collection("passages-test").count() == 0
+
+
+def test_chroma_nearest_gives_haystacks_ids_and_distances_without_the_records(tmp_path):
+    from haystack_integrations.components.retrievers.chroma import ChromaEmbeddingRetriever
+
+    from index.chroma import ChromaPassages
+
+    chroma = ChromaPassages("passages-near", persist_path=tmp_path / "chroma")
+    passages = [Document(id=p.id, content=p.content, meta=p.meta, embedding=[1.0, 0.1 * i, 0.05 * i * i, 0.2])
+                for i, p in enumerate(_passages("pl-a", 4) + _passages("de-b", 2))]
+    chroma.upsert(passages)
+    query = [1.0, 0.25, 0.1, 0.2]
+    haystack = ChromaEmbeddingRetriever(document_store=chroma.document_store, top_k=3)
+    for filters in (None, {"field": "meta.doc_id", "operator": "==", "value": "de-b"}):
+        want = [(d.id, d.score) for d in haystack.run(query_embedding=query, filters=filters)["documents"]]
+        got = chroma.nearest(query, 3, filters)
+        assert [i for i, _ in got] == [i for i, _ in want] and len(got) == (3 if filters is None else 2)
+        assert np.allclose([d for _, d in got], [d for _, d in want])

@@ -127,3 +127,21 @@ def test_the_hybrid_pipeline_hands_on_ids_and_scores_and_the_fused_passages_have
     assert len(first.embedding) == 384
     alone = asker.retriever.retrieve_keyword("living labs Ostrobothnia", top_k=3)
     assert alone and all(d.content for d in alone)
+
+
+@pytest.mark.slow
+def test_questions_are_embedded_by_onnx_beside_their_translation_with_torchs_vectors(asker):
+    """The question's MiniLM pass (ONNX Runtime, on a worker thread while the question is
+    translated) gives the vector torch gives, and the dense ranking of the fused run is the
+    ranking of that vector."""
+    asker.warm_up()
+    dense = asker.retriever.component("dense")
+    assert dense.onnx is not None and dense.onnx.ready
+    question = "Which DIHs support manufacturing in Lombardy?"
+    torch_vector = np.asarray(dense.embedder.run(text=question)["embedding"])
+    first, translations = asker.fused(question, top_k=10)
+    assert np.abs(np.asarray(first.embedding) - torch_vector).max() < 1e-4
+    assert translations is first.translations and translations.language == "en"
+    by_dense = sorted((r["dense"][0], pid) for pid, r in first.evidence.items() if "dense" in r)
+    alone = asker.retriever.retrieve_dense(question, top_k=len(by_dense))
+    assert [pid for _, pid in by_dense] == [d.id for d in alone]
