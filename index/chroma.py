@@ -136,15 +136,22 @@ class ChromaPassages:
             collection.delete(ids=ids[i:i + batch])
 
     # -- reads --------------------------------------------------------------------------------
-    def nearest(self, embedding: list[float], top_k: int, filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+    def nearest(self, embedding: list[float], top_k: int, filters: dict[str, Any] | None = None,
+                ids: list[str] | None = None) -> list[tuple[str, float]]:
         """(passage id, cosine distance) of the ``top_k`` passages nearest ``embedding`` among
-        those passing Haystack-style ``filters``, nearest first. Haystack's retriever asks Chroma
-        for every hit's text, metadata and vector as well: 16 ms a question here against 2 ms for
-        ids and distances (the hybrid retriever looks its fused passages up itself)."""
+        those passing Haystack-style ``filters`` (or among ``ids``), nearest first. Haystack's
+        retriever asks Chroma for every hit's text, metadata and vector as well: 16 ms a question
+        here against 2 ms for ids and distances (the hybrid retriever looks its fused passages up
+        itself). At 50k passages Chroma's metadata filter took 50-360 ms and the same search
+        among the passing ids 6-27 ms, with the same hits."""
         from haystack_integrations.document_stores.chroma import ChromaDocumentStore
 
-        kwargs = ChromaDocumentStore._prepare_query_kwargs(filters)
+        if ids is not None and not ids:
+            return []
+        kwargs = ChromaDocumentStore._prepare_query_kwargs(None if ids is not None else filters)
         kwargs["include"] = ["distances"]
+        if ids is not None:
+            kwargs["ids"] = ids
         if not kwargs.get("where_document"):
             kwargs.pop("where_document", None)
         result = self.collection.query(query_embeddings=[embedding], n_results=top_k, **kwargs)

@@ -289,15 +289,19 @@ class KeywordRetriever:
         self.light = light  # ids and scores only: a pipeline that looks passages up after fusion
         self._masks: FilterMasks | None = None
 
+    def filter_masks(self) -> "FilterMasks":
+        """Row masks of filters over the indexed passages (built once per index state)."""
+        if self._masks is None or self._masks.ids is not self.index.ids:
+            self._masks = FilterMasks(self.index.ids, self.documents)
+        return self._masks
+
     @component.output_types(documents=list[Document])
     def run(self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None,
             language: str | None = None, groups: list[Group] | None = None) -> dict[str, Any]:
         k = top_k or self.top_k
         mask = None
         if filters:
-            if self._masks is None or self._masks.ids is not self.index.ids:
-                self._masks = FilterMasks(self.index.ids, self.documents)
-            mask = self._masks.mask(filters).astype(float)
+            mask = self.filter_masks().mask(filters).astype(float)
             if not mask.any():
                 return {"documents": []}
         out = []
@@ -321,6 +325,13 @@ class FilterMasks:
         self.ids = ids
         self.documents = documents
         self._columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._rows: dict[str, int] | None = None
+
+    def row(self, passage_id: str) -> int:
+        """The row of a passage id, -1 for an id not in ``ids``."""
+        if self._rows is None:
+            self._rows = {pid: i for i, pid in enumerate(self.ids)}
+        return self._rows.get(passage_id, -1)
 
     def mask(self, filters: dict[str, Any]) -> np.ndarray:
         fast = self.fast(filters)

@@ -59,7 +59,8 @@ class OnnxTextEncoder:
                 options.intra_op_num_threads = self.threads
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
-                session = ort.InferenceSession(self._model_bytes(model), options, providers=["CPUExecutionProvider"])
+                options.enable_cpu_mem_arena = False  # a question's activations are small
+                session = ort.InferenceSession(self._model_source(model), options, providers=["CPUExecutionProvider"])
                 self._session, self._tokenizer = session, model.tokenizer
                 self._max_length = int(getattr(model, "max_seq_length", 256) or 256)
                 expected = model.encode(list(PROBES), normalize_embeddings=True, show_progress_bar=False)
@@ -92,10 +93,12 @@ class OnnxTextEncoder:
         return (pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
 
     # -- export ----------------------------------------------------------------------------------
-    def _model_bytes(self, model: Any) -> bytes:
+    def _model_source(self, model: Any) -> str | bytes:
+        """The kept file's path (ONNX Runtime reads it without a copy in Python), else the
+        exported bytes, kept for the next process when the folder is writable."""
         path = self._cached_path(model)
         if path is not None and path.exists():
-            return path.read_bytes()
+            return str(path)
         data = export(model)
         if path is not None:
             try:
@@ -106,6 +109,8 @@ class OnnxTextEncoder:
                 os.replace(out.name, path)  # whole or absent: another process may be reading
             except OSError as exc:
                 log.info("ONNX model not cached in %s (%s); exported again next time", path.parent, exc)
+                return data
+            return str(path)
         return data
 
     def _cached_path(self, model: Any) -> Path | None:

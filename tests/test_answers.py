@@ -99,6 +99,27 @@ def test_fast_filter_masks_agree_with_haystack_filter_evaluation(asker):
         assert fast is not None and expected.any() and (fast == expected).all(), criteria
 
 
+@pytest.mark.parametrize("criteria", [{"region": "Lubelskie"}, {"doc_type": "report,edp"}, {"country": "CZ"},
+                                      {"tag": "support.cluster"}, {"region": "Atlantis-free", "doc_id": "none"}])
+def test_a_filtered_dense_search_finds_what_chromas_filtered_search_finds(asker, criteria, monkeypatch):
+    """The dense retriever reads unfiltered hits through the filter's row mask, or searches
+    among the passing ids; either way the hits are Chroma's own filtered search's."""
+    from index import retrieval
+
+    asker.warm_up()
+    dense = asker.retriever.component("dense")
+    try:
+        f = asker.index.resolve_filters(**criteria)
+    except ValueError:
+        f = {"field": "meta.doc_id", "operator": "==", "value": "no-such-document"}
+    question = "Which organisations support clusters and what did they learn from pilots?"
+    embedding = dense.embed(question)
+    want = asker.index.chroma.nearest(embedding, 30, f)
+    assert dense._nearest(embedding, 30, f) == want
+    monkeypatch.setattr(retrieval, "OVERFETCH_MAX", 0)  # the search among the passing ids
+    assert dense._nearest(embedding, 30, f) == want
+
+
 def test_a_question_naming_a_region_the_corpus_does_not_cover_says_so(asker):
     answer = asker.ask("Which smart specialisation domains did the Bratislava Region select?")
     assert not answer.answered and answer.missing == ["Bratislava"]
