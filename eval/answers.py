@@ -33,7 +33,9 @@ GRIDS: dict[str, tuple[float, ...]] = {
     "passages_read": (3, 4, 6, 8, 10),
     "threshold": (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6),
     "confident": (0.45, 0.5, 0.525, 0.55, 0.6, 0.7, 0.8, 0.9, 1.0),
+    "absent_share": (0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.75, 1.01),
 }
+ABSENCE_KNOBS = ("confident", "absent_share")  # AbsenceSettings fields; the others are AnswerSettings
 
 
 @dataclass
@@ -66,11 +68,11 @@ def evaluate(asker, searched: list[Searched], values: dict) -> dict:
     """Figures of one setting: answer settings and ``confident``."""
     from qa.abstain import settle
 
-    builder = asker.answer_builder(replace(asker.settings, **{k: v for k, v in values.items() if k != "confident"}))
+    builder = asker.answer_builder(replace(asker.settings, **{k: v for k, v in values.items() if k not in ABSENCE_KNOBS}))
     held, answered, declined = [], [], []
     for s in searched:
         a = builder.build(s.question.question, s.passages, s.embedding, s.language, s.translations)
-        a = settle(a, s.absence, values["confident"])
+        a = settle(a, s.absence, values["confident"], values.get("absent_share", 1.01))
         if s.question.answerable:
             held.append(float(holds_gold(s.question, a)))
             answered.append(float(a.answered))
@@ -121,8 +123,8 @@ def run(settings, gold_path: Path = HELDOUT, progress: bool = True) -> dict:
     asker = open_asker(settings)
     asker.warm_up()
     s_dev = search_once(asker, dev, progress)
-    current = {**{k: getattr(asker.settings, k) for k in GRIDS if k != "confident"},
-               "confident": asker.absence_settings.confident}
+    current = {**{k: getattr(asker.settings, k) for k in GRIDS if k not in ABSENCE_KNOBS},
+               **{k: getattr(asker.absence_settings, k) for k in ABSENCE_KNOBS}}
     chosen, trace = coordinate_search(asker, s_dev, current)
     s_test = search_once(asker, test, progress)
     return {

@@ -161,7 +161,7 @@ class Asker:
         answer = self._builder.build(question, passages, q_emb, translations.language, translations.as_list())
         if not answer.missing and self.absence_settings is not None:
             answer = settle(answer, self.absence(question, filters or Filters(), f, translations),
-                            self.absence_settings.confident)
+                            self.absence_settings.confident, self.absence_settings.absent_share)
         answer.question_language = translations.language
         answer.translations = translations.as_list()
         answer.elapsed_ms = (time.perf_counter() - started) * 1000

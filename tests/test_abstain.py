@@ -1,5 +1,7 @@
 """Honest abstention (qa/abstain.py): a question whose focus term its scope never mentions says
 which term and which scope, and names the other documents that do mention it."""
+import math
+
 import pytest
 
 from app.settings import Settings
@@ -37,6 +39,32 @@ def test_an_unmentioned_focus_term_turns_a_weak_answer_into_an_abstention_citing
     assert settle(_answer(0.4), None, confident=0.525).answered  # nothing unmentioned: unchanged
     unknown = _answer(0.4, missing=["Bratislava"])
     assert settle(unknown, absent, confident=0.525) is unknown and not unknown.absent  # said by its own notice
+
+
+def test_unmentioned_terms_carrying_enough_of_the_question_turn_even_a_confident_answer_into_an_abstention():
+    minor = Absence(["dozens"], "The Lubelskie documents", share=0.1)
+    major = Absence(["PEST", "TOWS"], "The SWOT guideline", share=0.45)
+    assert settle(_answer(0.9), minor, confident=0.7, absent_share=0.4).answered  # a paraphrase's word
+    held = settle(_answer(0.9), major, confident=0.7, absent_share=0.4)
+    assert not held.answered and held.absent["terms"] == ["PEST", "TOWS"] and held.absent["share"] == 0.45
+    assert settle(_answer(0.9), major, confident=0.7, absent_share=1.01).answered  # above 1: never
+
+
+@pytest.mark.slow
+def test_the_share_weighs_each_focus_term_by_rarity_and_a_word_no_passage_holds_as_the_rarest(asker):
+    asker.warm_up()
+    question = "Which hydrogen and zeppelin projects does the Lubelskie strategy fund?"
+    tr = asker.retriever.translate(question)
+    scope = asker.index.resolve_filters(region="Lubelskie")
+    absence = asker.focus.check(question, tr, scope, {"Lubelskie"}, "The Lubelskie documents")
+    assert absence is not None and "zeppelin" in absence.terms and 0 < absence.share < 1
+    kw = asker.index.keyword_index
+    terms = asker.focus.focus_terms(question, {"Lubelskie"})
+    assert kw.idf("zeppelin") == 0 and len(terms) > len(absence.terms)
+    rarest = math.log(1 + (len(kw.ids) + 0.5) / 0.5)
+    weight = {t: kw.idf(t.lower()) or rarest for t in terms}
+    assert rarest >= max(weight.values())
+    assert absence.share == pytest.approx(sum(weight[t] for t in absence.terms) / sum(weight.values()))
 
 
 def test_a_region_is_named_by_its_short_name_or_a_name_in_its_brackets():
