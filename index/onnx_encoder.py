@@ -2,7 +2,7 @@
 sentence-transformers model to an ONNX file beside the index, then run by ``onnxruntime`` (a
 chromadb dependency; nothing downloaded). Measured here on one thread, a question's embedding
 takes 14 ms against 28 ms through torch, with the same vector (largest difference 2e-7;
-eval/results/bench-query-*.json, "onnx"). Passages stay embedded by sentence-transformers at
+eval/results/bench-query-2026-12-01.json, ``stage_split_quiet_2026_12_01_evening``). Passages stay embedded by sentence-transformers at
 ingest; what this encodes must match them, so ``warm_up`` compares both on probe texts and
 keeps torch when they differ.
 """
@@ -80,7 +80,7 @@ class OnnxTextEncoder:
         if not self.ready:
             raise RuntimeError("OnnxTextEncoder.encode before a successful warm_up")
         parts = [self._encode(texts[i:i + batch_size]) for i in range(0, len(texts), batch_size)]
-        return np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+        return np.vstack(parts) if parts else np.zeros((0, self._session.get_outputs()[0].shape[-1] or 0), dtype=np.float32)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         f = self._tokenizer(texts, padding=True, truncation=True, max_length=self._max_length, return_tensors="np")
@@ -120,7 +120,7 @@ class OnnxTextEncoder:
 
         h = hashlib.sha256(f"{torch.__version__}|{ONNX_OPSET}".encode())
         for p in model[0].auto_model.state_dict().values():
-            h.update(p.detach().cpu().numpy().tobytes()[:4096])  # the weights it was made from
+            h.update(p.detach().cpu().numpy().ravel()[:1024].tobytes())  # the weights it was made from (a sample, no copy)
         return self.cache_dir / f"dense-{h.hexdigest()[:16]}.onnx"
 
 
