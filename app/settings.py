@@ -9,7 +9,7 @@ down explicitly. Lower layers never read the environment.
 | RIS3_WORKERS        | extraction processes                      | 2                           |
 | RIS3_INGEST_CLUSTER | Dask scheduler tcp://HOST:PORT, or local:N, for the per-file ingest work | unset: this process |
 | RIS3_TOP_K          | passages returned per question            | 8                           |
-| RIS3_ANSWER_THRESHOLD | minimum sentence score for an answer    | 0.5                         |
+| RIS3_ANSWER_THRESHOLD | minimum sentence score for an answer    | 0.4                         |
 | RIS3_UPLOAD_BATCH_MB | most megabytes one upload may add        | 500                         |
 | RIS3_RERANK         | second-stage re-ranking of the fused passages (0 = off) | 1             |
 | RIS3_ABSTAIN        | say so when the scope never mentions a focus term (0 = off) | 1         |

@@ -103,8 +103,7 @@ def file_work(path: Path, meta: dict[str, Any], models: FileModels) -> FileWork:
     work.pages = converted["documents"]
     passages = models.chain.run(work.pages)
     if passages:
-        work.passages = models.embedder.passages(passages)
-        work.sentence_vectors = models.embedder.sentences(work.passages)
+        work.passages, work.sentence_vectors = models.embedder.embed(passages)
         work.multilingual = window_vectors(work.passages, models.encoder)
     return work
 

@@ -316,11 +316,7 @@ def _embed(run: _Run, passages: list[Document]) -> tuple[list[Document], dict]:
     embedder = PassageEmbedder(batch_size=run.batch_size, progress=run.progress, notify=run.notify)
     with run.report.timed("model_load"):
         embedder.warm_up()
-    with run.report.timed("embedding_passages"):
-        passages = embedder.passages(passages)
-    with run.report.timed("embedding_sentences"):
-        sentence_vectors = embedder.sentences(passages)
-    return passages, sentence_vectors
+    return embedder.embed(passages, timed=run.report.timed)
 
 
 def _write(run: _Run, todo: list[_Todo], pages: list[Document], passages: list[Document],

@@ -82,60 +82,96 @@ def build_chain(settings: IndexSettings, catalogue: str | None = None) -> Passag
 class PassageEmbedder:
     """all-MiniLM-L6-v2 (shipped locally, nothing downloaded), normalised embeddings: one per
     passage (what Chroma holds) and one per sentence of each passage (stored, so that answering
-    a question needs no sentence encoding at query time)."""
+    a question needs no sentence encoding at query time).
+
+    One model pass gives both: a passage's vector is sentence-transformers' mean over its tokens,
+    and each sentence's vector the mean over that sentence's tokens in the same pass (found from
+    the tokenizer's character offsets), so no sentence is encoded a second time. Sentences past
+    the model's window (``max_seq_length`` tokens, 256) have no tokens in the pass and are encoded
+    alone. On the dev half of the held-out gold these pooled vectors answered as well as sentences
+    encoded alone (eval/results/pooled-sentences-2026-12-02.json)."""
 
     def __init__(self, batch_size: int = 32, progress: bool = True, notify: ProgressCallback | None = None):
-        from haystack_integrations.components.embedders.sentence_transformers import (
-            SentenceTransformersDocumentEmbedder,
-        )
-
         self.batch_size = batch_size
         self.progress = progress
         self.notify = notify or _silent
-        self._embedder = SentenceTransformersDocumentEmbedder(
-            model=local_model_path(), local_files_only=True, normalize_embeddings=True,
-            batch_size=batch_size, progress_bar=False,
-        )
+        self._model = None
 
     def warm_up(self) -> None:
-        self._embedder.warm_up()
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
 
-    def passages(self, passages: list[Document]) -> list[Document]:
-        """The passages with their embeddings, ``EMBED_CHUNK`` at a time between progress reports."""
+            self._model = SentenceTransformer(local_model_path(), device="cpu", local_files_only=True)
+
+    def embed(self, passages: list[Document], timed: Timer = _untimed) -> tuple[list[Document], dict[str, np.ndarray]]:
+        """The passages with their embeddings, and passage id -> one embedding (float32 row) per
+        sentence of the passage, in order. ``timed(stage)`` times the pass ('embedding_passages')
+        and the sentences encoded alone ('embedding_sentences')."""
+        assert self._model is not None, "PassageEmbedder.warm_up() first"
+        with timed("embedding_passages"):
+            embedded, vectors, alone = self._pass(passages)
+        with timed("embedding_sentences"):
+            self._encode_alone(vectors, alone)
+        return embedded, vectors
+
+    def _pass(self, passages: list[Document]) -> tuple[list[Document], dict[str, np.ndarray], list[tuple[str, int, str]]]:
+        """One pass over the passages, ``EMBED_CHUNK`` at a time between progress reports: the
+        embedded passages, their pooled sentence vectors, and (passage id, sentence, text) of the
+        sentences the pass did not reach."""
+        from dataclasses import replace
+
         from tqdm import tqdm
 
+        model = self._model
         embedded: list[Document] = []
+        vectors: dict[str, np.ndarray] = {}
+        alone: list[tuple[str, int, str]] = []
         with tqdm(total=len(passages), desc="Embedding passages", unit="passage", disable=not self.progress) as bar:
             for i in range(0, len(passages), EMBED_CHUNK):
-                chunk = self._embedder.run(documents=passages[i:i + EMBED_CHUNK])["documents"]
-                embedded.extend(chunk)
+                chunk = passages[i:i + EMBED_CHUNK]
+                texts = [p.content or "" for p in chunk]
+                outputs = model.encode(texts, output_value=None, normalize_embeddings=True,
+                                       batch_size=self.batch_size, show_progress_bar=False)
+                offsets = model.tokenizer(texts, return_offsets_mapping=True, truncation=True,
+                                          max_length=model.max_seq_length)["offset_mapping"]
+                for passage, text, out, offs in zip(chunk, texts, outputs, offsets):
+                    embedded.append(replace(passage, embedding=out["sentence_embedding"].float().numpy().tolist()))
+                    n = int(out["attention_mask"].sum())
+                    rows, missed = pool_sentences(sentence_spans(passage), np.asarray(offs[:n]),
+                                                  out["token_embeddings"][:n].float().numpy())
+                    vectors[passage.id] = rows
+                    alone.extend((passage.id, k, text[s:e]) for k, (s, e) in missed)
                 bar.update(len(chunk))
                 self.notify("embedding", len(embedded), len(passages))
-        return embedded
+        return embedded, vectors, alone
 
-    def sentences(self, passages: list[Document]) -> dict[str, np.ndarray]:
-        """Passage id -> one embedding (float32 row) per sentence of the passage, in order."""
-        from tqdm import tqdm
-
-        texts: list[str] = []
-        owners: list[tuple[str, int]] = []
-        for p in passages:
-            spans = sentence_spans(p)
-            owners.append((p.id, len(spans)))
-            texts.extend((p.content or "")[s:e] for s, e, _, _ in spans)
+    def _encode_alone(self, vectors: dict[str, np.ndarray], alone: list[tuple[str, int, str]]) -> None:
+        """The sentences the pass did not reach, encoded one by one into their rows."""
         step = EMBED_CHUNK * 4
-        chunks = []
-        with tqdm(total=len(texts), desc="Embedding sentences", unit="sentence", disable=not self.progress) as bar:
-            for i in range(0, len(texts), step):
-                part = texts[i:i + step]
-                chunks.append(np.asarray(self._embedder.embedding_backend.embed(
-                    part, batch_size=self.batch_size * 2, normalize_embeddings=True, show_progress_bar=False),
-                    dtype=np.float32))
-                bar.update(len(part))
-                self.notify("sentences", min(i + step, len(texts)), len(texts))
-        vectors = np.vstack(chunks) if chunks else np.zeros((0, SENTENCE_DIM), dtype=np.float32)
-        out, i = {}, 0
-        for pid, n in owners:
-            out[pid] = vectors[i:i + n]
-            i += n
-        return out
+        for i in range(0, len(alone), step):
+            part = alone[i:i + step]
+            encoded = self._model.encode([t for _, _, t in part], batch_size=self.batch_size * 2,
+                                         normalize_embeddings=True, show_progress_bar=False)
+            for (pid, k, _), v in zip(part, encoded):
+                vectors[pid][k] = v
+            self.notify("sentences", min(i + step, len(alone)), len(alone))
+
+
+def pool_sentences(spans: list[tuple[int, int, int, int]], offsets: np.ndarray,
+                   tokens: np.ndarray) -> tuple[np.ndarray, list[tuple[int, tuple[int, int]]]]:
+    """Each sentence's vector as the normalised mean of the token embeddings whose characters
+    (``offsets``: one (start, end) per token, (0, 0) for special tokens) fall in the sentence, and
+    (sentence index, (start, end)) of the sentences that reach past the last token (truncated
+    away): their rows stay zero."""
+    rows = np.zeros((len(spans), tokens.shape[1] if tokens.ndim == 2 else SENTENCE_DIM), dtype=np.float32)
+    missed: list[tuple[int, tuple[int, int]]] = []
+    real = offsets[:, 1] > offsets[:, 0] if len(offsets) else np.zeros(0, dtype=bool)
+    reach = int(offsets[real, 1].max()) if real.any() else 0
+    for k, (start, end, _, _) in enumerate(spans):
+        inside = real & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+        if end > reach or not inside.any():
+            missed.append((k, (start, end)))
+            continue
+        mean = tokens[inside].mean(axis=0)
+        rows[k] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return rows, missed

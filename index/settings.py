@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 INDEX_SCHEMA_VERSION = 3
 # Bump when extraction, cleaning or passage splitting changes what gets indexed.
-PIPELINE_VERSION = 7  # 7: text units (headings, TOC lines) kept apart, section paths in passage meta
+PIPELINE_VERSION = 8  # 7: text units (headings, TOC lines) kept apart, section paths in passage meta; 8: sentence vectors pooled from the passage pass
 EMBEDDING_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 

@@ -1,6 +1,7 @@
 """How answers are chosen: every knob of the answer builder, documented, with the defaults chosen
 on the dev half of the held-out gold questions by ``ris3 eval answers`` (eval/answers.py;
-eval/results/answers-2026-12-01.json, docs/evaluation.md). Built at the edge (app/settings.py) and passed down."""
+eval/results/answers-2026-12-02.json, chosen again when sentence vectors came to be pooled from the
+passage pass; docs/evaluation.md). Built at the edge (app/settings.py) and passed down."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -10,7 +11,7 @@ from dataclasses import asdict, dataclass
 class AnswerSettings:
     top_k: int = 8
     """Passages returned per question (and listed under the answer)."""
-    threshold: float = 0.5
+    threshold: float = 0.4
     """Minimum score of the best sentence for an answer; below it the answer abstains and cites
     the nearest sentence."""
     max_sentences: int = 4
@@ -25,11 +26,11 @@ class AnswerSettings:
     """Weight of the sentence's cosine similarity with the question."""
     overlap_weight: float = 0.2
     """Weight of the share of the question's (idf-weighted) terms in the sentence."""
-    context_weight: float = 0.3
+    context_weight: float = 0.2
     """Weight of the share of the question's terms in the sentence with its neighbours."""
     rank_bonus: float = 0.15
     """Bonus of a sentence from the first passage; the n-th gets rank_bonus / (1 + n)."""
-    list_bonus: float = 0.0
+    list_bonus: float = 0.1
     """Bonus of a list block (a sentence ending in ":" with the items under it) over a sentence."""
     passage_weight: float = 0.0
     """Weight of its passage's retrieval score (the re-ranker's), relative to the best passage's."""

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from app.settings import Settings
-from qa.abstain import Absence, settle
+from qa.abstain import Absence, absent_weight_share, settle
 from qa.rerank import named_regions
 from qa.types import Answer, Citation
 
@@ -51,20 +51,34 @@ def test_unmentioned_terms_carrying_enough_of_the_question_turn_even_a_confident
 
 
 @pytest.mark.slow
-def test_the_share_weighs_each_focus_term_by_rarity_and_a_word_no_passage_holds_as_the_rarest(asker):
+def test_the_share_weighs_each_focus_term_by_rarity_and_a_name_no_passage_holds_as_the_rarest(asker):
     asker.warm_up()
-    question = "Which hydrogen and zeppelin projects does the Lubelskie strategy fund?"
+    question = "Which hydrogen and Zeppelin projects does the Lubelskie strategy fund?"
     tr = asker.retriever.translate(question)
     scope = asker.index.resolve_filters(region="Lubelskie")
     absence = asker.focus.check(question, tr, scope, {"Lubelskie"}, "The Lubelskie documents")
-    assert absence is not None and "zeppelin" in absence.terms and 0 < absence.share < 1
+    assert absence is not None and "Zeppelin" in absence.terms and 0 < absence.share < 1
     kw = asker.index.keyword_index
     terms = asker.focus.focus_terms(question, {"Lubelskie"})
     assert kw.idf("zeppelin") == 0 and len(terms) > len(absence.terms)
     rarest = math.log(1 + (len(kw.ids) + 0.5) / 0.5)
-    weight = {t: kw.idf(t.lower()) or rarest for t in terms}
-    assert rarest >= max(weight.values())
+    seen = [kw.idf(t.lower()) for t in terms if kw.idf(t.lower())]
+    weight = {t: kw.idf(t.lower()) or (rarest if t[0].isupper() else sum(seen) / len(seen)) for t in terms}
+    assert weight["Zeppelin"] == rarest >= max(weight.values())
     assert absence.share == pytest.approx(sum(weight[t] for t in absence.terms) / sum(weight.values()))
+
+
+def test_a_lower_case_word_no_passage_holds_weighs_as_an_ordinary_term_not_the_rarest():
+    # "What did the tourism focus group conclude?" in a two-document index: "conclude" is the
+    # asker's word, not the question's subject; "TOWS" is a name nothing mentions
+    idf = {"tourism": 1.0, "focus": 2.0, "group": 3.0, "conclude": 0.0, "TOWS": 0.0}
+    n = 40
+    rarest = math.log(1 + (n + 0.5) / 0.5)
+    share = absent_weight_share(["tourism", "focus", "group", "conclude"], ["conclude"], idf, n)
+    assert share == pytest.approx(2.0 / 8.0)
+    share = absent_weight_share(["tourism", "TOWS"], ["TOWS"], idf, n)
+    assert share == pytest.approx(rarest / (1.0 + rarest))
+    assert absent_weight_share(["conclude"], ["conclude"], idf, n) == pytest.approx(1.0)
 
 
 def test_a_region_is_named_by_its_short_name_or_a_name_in_its_brackets():
@@ -106,3 +120,18 @@ def test_a_filtered_scope_is_named_by_its_document(asker):
 def test_a_paraphrased_question_whose_words_the_scope_holds_is_still_answered(asker):
     answer = asker.ask("What did the South Moravian partners learn from testing services with companies?")
     assert answer.answered and not answer.absent
+
+
+@pytest.mark.slow
+def test_a_question_closing_on_its_verb_after_do_support_does_not_make_the_verb_a_focus_term():
+    import spacy
+
+    from nlp.entities import MODEL
+    from qa.abstain import supported_verb
+
+    tagger = spacy.load(MODEL, exclude=["parser", "ner", "lemmatizer", "senter"])
+    doc = tagger("What did the tourism focus group conclude?")  # the small tagger reads 'conclude' as NN
+    assert doc[supported_verb(doc)].text == "conclude"
+    for question in ("Does the strategy cover hydrogen?", "What does the strategy say about hydrogen?",
+                     "What does the abbreviation HESS stand for in the Lubelskie innovation strategy?"):
+        assert supported_verb(tagger(question)) == -1, question
