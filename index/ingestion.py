@@ -361,7 +361,7 @@ def _backfill(run: _Run) -> None:
 def _sync_operations(run: _Run) -> None:
     """Table rows of new and changed lists of funded operations; rows of removed ones go (index/operations.py)."""
     with run.report.timed("operations"):
-        sync_operations(run.index, notify=run.notify)
+        sync_operations(run.index, notify=run.notify, workers=run.workers)
 
 
 def _rebuild_keyword_index(run: _Run) -> None:

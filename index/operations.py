@@ -125,17 +125,18 @@ class OperationStore:
 
 def sync_operations(index: PassageIndex, store: OperationStore | None = None, *,
                     extractor: OperationExtractor | None = None,
-                    notify: Callable[[str, int, int], None] | None = None) -> dict[str, OperationDoc]:
+                    notify: Callable[[str, int, int], None] | None = None, workers: int = 0) -> dict[str, OperationDoc]:
     """Bring the stored rows in step with the index record (see the module docstring). Returns
     what was extracted in this call, by document id. A document that cannot be read is logged
-    and left without rows; the others go on."""
+    and left without rows; the others go on. ``workers``: processes finding a long list's tables
+    (``OperationExtractor``)."""
     if store is None:
         own = OperationStore.for_index(index)
         try:
-            return sync_operations(index, own, extractor=extractor, notify=notify)
+            return sync_operations(index, own, extractor=extractor, notify=notify, workers=workers)
         finally:
             own.close()
-    extractor = extractor or OperationExtractor()
+    extractor = extractor or OperationExtractor(workers=workers)
     records = {d.doc_id: d for d in index.documents()}
     done = store.documents()
     for doc_id in done:

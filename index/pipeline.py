@@ -147,14 +147,19 @@ class PassageEmbedder:
 
     def _encode_alone(self, vectors: dict[str, np.ndarray], alone: list[tuple[str, int, str]]) -> None:
         """The sentences the pass did not reach, encoded one by one into their rows."""
+        from tqdm import tqdm
+
         step = EMBED_CHUNK * 4
-        for i in range(0, len(alone), step):
-            part = alone[i:i + step]
-            encoded = self._model.encode([t for _, _, t in part], batch_size=self.batch_size * 2,
-                                         normalize_embeddings=True, show_progress_bar=False)
-            for (pid, k, _), v in zip(part, encoded):
-                vectors[pid][k] = v
-            self.notify("sentences", min(i + step, len(alone)), len(alone))
+        with tqdm(total=len(alone), desc="Embedding sentences past the window", unit="sentence",
+                  disable=not self.progress or not alone) as bar:
+            for i in range(0, len(alone), step):
+                part = alone[i:i + step]
+                encoded = self._model.encode([t for _, _, t in part], batch_size=self.batch_size * 2,
+                                             normalize_embeddings=True, show_progress_bar=False)
+                for (pid, k, _), v in zip(part, encoded):
+                    vectors[pid][k] = v
+                bar.update(len(part))
+                self.notify("sentences", min(i + step, len(alone)), len(alone))
 
 
 def pool_sentences(spans: list[tuple[int, int, int, int]], offsets: np.ndarray,

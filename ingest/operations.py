@@ -25,7 +25,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -230,10 +230,16 @@ def _header(rows: list[list[str]]) -> _Header | None:
 
 
 class OperationExtractor:
-    """Rows of a list of operations, page by page. Cheap to create; pdfplumber loads on use."""
+    """Rows of a list of operations, page by page. Cheap to create; pdfplumber loads on use.
 
-    def __init__(self, settings: OperationTableSettings | None = None):
+    ``workers`` > 1: pdfplumber's table finding, the costly part (about 0.6 s a page of the
+    263-page Brandenburg list), runs in that many processes for a list of at least
+    ``PARALLEL_PAGES`` pages; headers and rows continued across pages are then read in page order
+    in this process, so the rows are the same as with one process."""
+
+    def __init__(self, settings: OperationTableSettings | None = None, workers: int = 0):
         self.settings = settings or OperationTableSettings()
+        self.workers = workers
 
     def extract(self, path: Path, pages: list[int] | None = None) -> ExtractionResult:
         """Rows of the PDF at ``path`` (``pages``: 1-based page numbers, default all)."""
@@ -246,23 +252,33 @@ class OperationExtractor:
             if numbers and numbers[0] > 1:
                 header = self._header_before(pdf, numbers[0])
             started = time.perf_counter()
-            for number in numbers:
+            for number, tables in self._page_tables(path, pdf, numbers):
                 result.pages += 1
-                page = None
                 try:
-                    if not 1 <= number <= len(pdf.pages):
-                        raise ValueError(f"no page {number} (the PDF has {len(pdf.pages)})")
-                    page = pdf.pages[number - 1]
-                    header = self._page(page, number, header, result.rows)
+                    if isinstance(tables, Exception):
+                        raise tables
+                    header = self._rows(tables, number, header, result.rows)
                 except Exception as exc:  # noqa: BLE001 -- one bad page must not stop the list
                     reason = " ".join(str(exc).split()) or type(exc).__name__
                     log.warning("%s p. %d: operations table not read (%s)", path, number, reason)
                     result.errors.append(f"p. {number}: {reason}")
-                finally:
-                    if page is not None:
-                        page.close()  # frees the page's parsed objects: a 263-page list stays small
         result.seconds = time.perf_counter() - started
         return result
+
+    def _page_tables(self, path: Path, pdf, numbers: list[int]) -> Iterator[tuple[int, list | Exception]]:
+        """(page number, its tables or the error reading them), in page order."""
+        if self.workers > 1 and len(numbers) >= PARALLEL_PAGES:
+            from concurrent.futures import ProcessPoolExecutor
+
+            chunks = [numbers[i:i + PAGES_PER_TASK] for i in range(0, len(numbers), PAGES_PER_TASK)]
+            # forked as the converter's extraction workers are: a worker runs pdfplumber only
+            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+                for found in pool.map(_tables_of_pages, [str(path)] * len(chunks), chunks,
+                                      [self.settings] * len(chunks)):
+                    yield from found
+            return
+        for number in numbers:
+            yield number, _page_tables_or_error(pdf, number, self.settings)
 
     def _header_before(self, pdf, number: int) -> _Header | None:
         """The header in force on page ``number`` when reading starts there: the last one of the
@@ -275,9 +291,13 @@ class OperationExtractor:
         return None
 
     def _page(self, page, number: int, header: _Header | None, out: list[OperationRow]) -> _Header | None:
+        return self._rows(_tables(page, self.settings), number, header, out)
+
+    def _rows(self, tables: list, number: int, header: _Header | None, out: list[OperationRow]) -> _Header | None:
+        """The rows of one page's tables into ``out``; the header in force after the page."""
         row_number = 0
         last = out[-1] if out else None  # the row a row without an amount continues
-        for table in self._tables(page):
+        for table in tables:
             starts = _groups(table)
             if len(starts) < self.settings.min_columns:
                 continue
@@ -310,13 +330,48 @@ class OperationExtractor:
                 out.append(last)
         return header
 
-    def _tables(self, page) -> list[list[list[str | None]]]:
-        for settings in self.settings.strategies:
-            tables = [t.extract(x_tolerance=self.settings.x_tolerance) for t in page.find_tables(settings)]
-            tables = [t for t in tables if t and max(len(r) for r in t) >= self.settings.min_columns]
-            if tables:
-                return tables
-        return []
+
+
+PARALLEL_PAGES = 16  # a shorter list is read in one process
+PAGES_PER_TASK = 8  # pages one worker reads per task (the PDF is opened once a task)
+
+
+def _tables(page, settings: OperationTableSettings) -> list[list[list[str | None]]]:
+    """A page's tables (rows of cells) by the first strategy that finds any."""
+    for strategy in settings.strategies:
+        tables = [t.extract(x_tolerance=settings.x_tolerance) for t in page.find_tables(strategy)]
+        tables = [t for t in tables if t and max(len(r) for r in t) >= settings.min_columns]
+        if tables:
+            return tables
+    return []
+
+
+def _page_tables_or_error(pdf, number: int, settings: OperationTableSettings) -> list | Exception:
+    page = None
+    try:
+        if not 1 <= number <= len(pdf.pages):
+            raise ValueError(f"no page {number} (the PDF has {len(pdf.pages)})")
+        page = pdf.pages[number - 1]
+        return _tables(page, settings)
+    except Exception as exc:  # noqa: BLE001 -- reported with the page by the caller
+        return exc
+    finally:
+        if page is not None:
+            page.close()  # frees the page's parsed objects: a 263-page list stays small
+
+
+def _tables_of_pages(path: str, numbers: list[int], settings: OperationTableSettings) -> list[tuple[int, list | Exception]]:
+    """In a worker process: the tables of these pages of one PDF."""
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        found = [(n, _page_tables_or_error(pdf, n, settings)) for n in numbers]
+    return [(n, PageError(" ".join(str(t).split()) or type(t).__name__) if isinstance(t, Exception) else t)
+            for n, t in found]
+
+
+class PageError(Exception):
+    """A page a worker could not read, by its message (any exception pickled back as text)."""
 
 
 def _header_end(rows: list[list[str]], previous: _Header | None) -> int:

@@ -162,6 +162,17 @@ def test_scotland_rows_match_the_pages():
 
 
 @pytest.mark.slow
+def test_tables_found_in_worker_processes_give_the_same_rows_and_page_errors_as_one_process():
+    pages = list(range(1, 29)) + [99]  # all of Scotland's 28 pages (rows continue across them) and one it lacks
+    alone = OperationExtractor().extract(SCOTLAND, pages)
+    parallel = OperationExtractor(workers=2).extract(SCOTLAND, pages)
+    assert len(alone.rows) > 100
+    assert [(r.page, r.row, r.cells, r.fields) for r in parallel.rows] == [(r.page, r.row, r.cells, r.fields) for r in alone.rows]
+    assert parallel.errors == alone.errors == ["p. 99: no page 99 (the PDF has 28)"]
+    assert parallel.pages == alone.pages == 29
+
+
+@pytest.mark.slow
 def test_malta_rows_match_the_pages_and_add_up_to_the_total():
     result = OperationExtractor().extract(MALTA)
     _check(result.rows, MALTA_ROWS, "EUR")
