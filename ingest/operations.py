@@ -331,7 +331,6 @@ class OperationExtractor:
         return header
 
 
-
 PARALLEL_PAGES = 16  # a shorter list is read in one process
 PAGES_PER_TASK = 8  # pages one worker reads per task (the PDF is opened once a task)
 
