@@ -143,8 +143,8 @@ class FocusCheck:
         verb = supported_verb(doc)
         for tok in doc:
             w = tok.text
-            if (tok.i == verb or tok.pos_ not in FOCUS_POS or not w.replace("-", "").isalpha() or len(w) < self.settings.min_letters
-                    or w.lower() in stop or fold(w.lower()) in region_words):
+            if (tok.i == verb or tok.pos_ not in FOCUS_POS or not w.replace("-", "").isalpha()
+                    or len(w) < self.settings.min_letters or w.lower() in stop or fold(w.lower()) in region_words):
                 continue
             if self.settings.min_idf and 0 < idf(w.lower()) < self.settings.min_idf:
                 continue  # a common word of the corpus
@@ -232,9 +232,9 @@ SUBJECT_POS = ("DET", "NOUN", "PROPN", "ADJ", "NUM", "PART")
 
 def supported_verb(doc) -> int:
     """The index of a question's main verb that the tagger read as a noun, else -1. In a
-    wh-question with do-support ("What did the tourism focus group conclude?") the main verb closes the question
-    right after its subject, and the small English tagger, having taken the subject for a run of
-    nouns, often takes the verb for one more (NN): a focus term that is not one."""
+    wh-question with do-support ("What did the tourism focus group conclude?") the main verb
+    closes the question right after its subject, and the small English tagger, having taken the
+    subject for a run of nouns, often takes the verb for one more (NN): a focus term that is not one."""
     toks = [t for t in doc if not t.is_punct]
     aux = next((k for k, t in enumerate(toks[1:4], start=1) if t.lower_ in DO_SUPPORT and t.pos_ == "AUX"), None)
     if aux is None or toks[0].tag_ not in ("WP", "WDT", "WRB"):  # "What did ...", not "Does X cover Y?"
